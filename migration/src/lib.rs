@@ -1,0 +1,19 @@
+//! Database migrations for anmalan. One file per migration, named
+//! `mYYYYMMDD_HHMMSS_name.rs`; every migration runs on SQLite and PostgreSQL.
+pub use sea_orm_migration::prelude::*;
+
+mod m20261128_000001_initial_schema;
+mod m20261128_000002_member_municipalities;
+
+/// Applies every migration in order.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261128_000001_initial_schema::Migration),
+            Box::new(m20261128_000002_member_municipalities::Migration),
+        ]
+    }
+}

@@ -1,0 +1,119 @@
+//! Builds the application: state, router, workers, and the server with
+//! graceful shutdown. Tests call [`Application::build`] with port 0.
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+use tokio::net::TcpListener;
+use tokio::sync::Notify;
+
+use crate::config::{Settings, redacted_url};
+use crate::db;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState(Arc<App>);
+
+/// The shared parts of the application.
+pub struct App {
+    pub settings: Settings,
+    pub db: DatabaseConnection,
+    /// Wakes the mail worker at once when a handler has written to the outbox.
+    pub mail_wakeup: Notify,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = App;
+    fn deref(&self) -> &App {
+        &self.0
+    }
+}
+
+/// A bound, ready-to-run server.
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+}
+
+impl Application {
+    /// Connects to the database, applies migrations and binds the listener.
+    /// With port 0 the OS picks a free port, and `base_url` follows it unless
+    /// it was configured.
+    pub async fn build(mut settings: Settings) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(settings.server.bind).await?;
+        let bound = listener.local_addr()?;
+        if settings.server.bind.port() == 0
+            && settings.server.base_url.port_or_known_default() == Some(0)
+        {
+            let _ = settings.server.base_url.set_port(Some(bound.port()));
+        }
+        settings.server.bind = bound;
+        tracing::info!(database = %redacted_url(&settings.database.url), "connecting to the database");
+        let db = db::connect(&settings.database).await?;
+        db::migrate(&db).await?;
+        let state = AppState(Arc::new(App {
+            settings,
+            db,
+            mail_wakeup: Notify::new(),
+        }));
+        Ok(Self { listener, state })
+    }
+
+    /// The port actually bound.
+    pub fn port(&self) -> u16 {
+        self.state.settings.server.bind.port()
+    }
+
+    /// The state, for tests that want to look into the database.
+    pub fn state(&self) -> AppState {
+        self.state.clone()
+    }
+
+    /// Serves until `shutdown` completes, then drains in-flight requests.
+    pub async fn run_until(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let router = crate::routes::router(self.state.clone());
+        tracing::info!(url = %self.state.settings.server.base_url, bind = %self.state.settings.server.bind, "anmalan is listening");
+        axum::serve(self.listener, router)
+            .with_graceful_shutdown(shutdown)
+            .await?;
+        self.state.db.clone().close().await?;
+        tracing::info!("stopped");
+        Ok(())
+    }
+
+    /// Serves until SIGTERM or Ctrl-C.
+    pub async fn run(self) -> anyhow::Result<()> {
+        self.run_until(shutdown_signal()).await
+    }
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %err, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

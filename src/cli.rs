@@ -1,0 +1,127 @@
+//! The command line: `serve` (the default), `migrate`, `event import`, `demo`.
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::app::Application;
+use crate::config::{Settings, redacted_url};
+use crate::db;
+use crate::services::events;
+
+/// Event and seminar registration for Nätverket för starka industrikommuner.
+#[derive(Debug, Parser)]
+#[command(name = "anmalan", version, about)]
+pub struct Cli {
+    /// Folder holding default.toml and <APP_ENV>.toml.
+    #[arg(
+        long,
+        env = "ANMALAN_CONFIG_DIR",
+        default_value = "config",
+        global = true
+    )]
+    pub config_dir: PathBuf,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web server (the default).
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Manage events.
+    Event {
+        #[command(subcommand)]
+        command: EventCommand,
+    },
+    /// Load two example events: a network meeting in Luleå and the Almedalen
+    /// seminar in Visby, dated in the future.
+    Demo,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EventCommand {
+    /// Create or update an event from a TOML file (see config/event.example.toml).
+    Import { file: PathBuf },
+}
+
+fn init_tracing(settings: &Settings) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env()
+        .or_else(|_| EnvFilter::try_new(&settings.log.level))
+        .unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    if settings.log.json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+/// Runs the command line; returns the process exit code.
+pub async fn run() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let settings = match Settings::load(&cli.config_dir) {
+        Ok(settings) => settings,
+        Err(err) => {
+            eprintln!("anmalan: {err}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    init_tracing(&settings);
+    match execute(cli.command.unwrap_or(Command::Serve), settings).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            tracing::error!(error = %err, "failed");
+            eprintln!("anmalan: {err:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn execute(command: Command, settings: Settings) -> anyhow::Result<()> {
+    match command {
+        Command::Serve => Application::build(settings).await?.run().await,
+        Command::Migrate => {
+            tracing::info!(database = %redacted_url(&settings.database.url), "migrating");
+            let conn = db::connect(&settings.database).await?;
+            db::migrate(&conn).await?;
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::Event {
+            command: EventCommand::Import { file },
+        } => {
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+            let spec = events::parse_spec(&text)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            let conn = db::connect(&settings.database).await?;
+            db::migrate(&conn).await?;
+            let outcome = events::import(&conn, &spec).await?;
+            println!(
+                "{:?} event {} ({})",
+                outcome,
+                spec.slug,
+                settings
+                    .server
+                    .base_url
+                    .join(&format!("events/{}", spec.slug))?
+            );
+            Ok(())
+        }
+        Command::Demo => {
+            let conn = db::connect(&settings.database).await?;
+            db::migrate(&conn).await?;
+            let today = chrono::Utc::now().date_naive();
+            for slug in events::load_demo(&conn, today).await? {
+                println!(
+                    "loaded {}",
+                    settings.server.base_url.join(&format!("events/{slug}"))?
+                );
+            }
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,265 @@
+//! Typed settings: `config/default.toml` (compiled in, so the binary runs from
+//! any directory), then `config/default.toml` and `config/<APP_ENV>.toml` on
+//! disk, then `ANMALAN__SECTION__KEY` variables, then the conventional
+//! `DATABASE_URL`, `SMTP_URL`, `BASE_URL` and `BIND`.
+//!
+//! Secrets (database and SMTP URLs, which may hold passwords) are wrapped in
+//! [`SecretString`], so neither `Debug` nor the logs can print them.
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use config::{Config, Environment, File, FileFormat};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use url::Url;
+
+const DEFAULTS: &str = include_str!("../config/default.toml");
+
+/// A configuration value that cannot be used; the message names the key.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration error: {0}")]
+pub struct ConfigError(String);
+
+impl ConfigError {
+    fn key(key: &str, problem: impl std::fmt::Display) -> Self {
+        Self(format!("`{key}` {problem}"))
+    }
+}
+
+/// Every setting the service reads, already checked.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub mail: MailSettings,
+    pub log: LogSettings,
+}
+
+#[derive(Debug, Clone)]
+pub struct ServerSettings {
+    pub bind: SocketAddr,
+    /// Public base URL without a trailing slash, e.g. `https://anmalan.example.org`.
+    pub base_url: Url,
+    pub request_timeout: std::time::Duration,
+    pub body_limit_bytes: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct DatabaseSettings {
+    pub url: SecretString,
+    pub max_connections: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct MailSettings {
+    pub smtp_url: Option<SecretString>,
+    pub outbox_dir: PathBuf,
+    pub from: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct LogSettings {
+    pub json: bool,
+    pub level: String,
+}
+
+#[derive(Deserialize)]
+struct RawSettings {
+    server: RawServer,
+    database: RawDatabase,
+    mail: RawMail,
+    log: RawLog,
+}
+
+#[derive(Deserialize)]
+struct RawServer {
+    bind: String,
+    base_url: String,
+    request_timeout_secs: u64,
+    body_limit_bytes: usize,
+}
+
+#[derive(Deserialize)]
+struct RawDatabase {
+    url: SecretString,
+    max_connections: u32,
+}
+
+#[derive(Deserialize)]
+struct RawMail {
+    smtp_url: SecretString,
+    outbox_dir: PathBuf,
+    from: String,
+}
+
+#[derive(Deserialize)]
+struct RawLog {
+    format: String,
+    level: String,
+}
+
+impl Settings {
+    /// Loads settings from `config_dir` and the process environment.
+    pub fn load(config_dir: &Path) -> Result<Self, ConfigError> {
+        let env: HashMap<String, String> = std::env::vars().collect();
+        Self::load_with_env(config_dir, &env)
+    }
+
+    /// Loads settings with an explicit environment, so tests need not touch
+    /// the process environment.
+    pub fn load_with_env(
+        config_dir: &Path,
+        env: &HashMap<String, String>,
+    ) -> Result<Self, ConfigError> {
+        let app_env = env.get("APP_ENV").map_or("development", String::as_str);
+        let mut builder = Config::builder()
+            .add_source(File::from_str(DEFAULTS, FileFormat::Toml))
+            .add_source(File::from(config_dir.join("default.toml")).required(false))
+            .add_source(File::from(config_dir.join(format!("{app_env}.toml"))).required(false))
+            .add_source(
+                Environment::with_prefix("ANMALAN")
+                    .prefix_separator("__")
+                    .separator("__")
+                    .source(Some(env.clone().into_iter().collect())),
+            );
+        for (var, key) in [
+            ("DATABASE_URL", "database.url"),
+            ("SMTP_URL", "mail.smtp_url"),
+            ("BASE_URL", "server.base_url"),
+            ("BIND", "server.bind"),
+        ] {
+            builder = builder
+                .set_override_option(key, env.get(var).cloned())
+                .map_err(|e| ConfigError::key(key, e))?;
+        }
+        let raw: RawSettings = builder
+            .build()
+            .and_then(Config::try_deserialize)
+            .map_err(|e| ConfigError(e.to_string()))?;
+        Self::check(raw)
+    }
+
+    fn check(raw: RawSettings) -> Result<Self, ConfigError> {
+        let bind: SocketAddr = raw.server.bind.trim().parse().map_err(|_| {
+            ConfigError::key(
+                "server.bind",
+                format!(
+                    "must be an address and port such as 127.0.0.1:3000, not {:?}",
+                    raw.server.bind
+                ),
+            )
+        })?;
+        let base_url = if raw.server.base_url.trim().is_empty() {
+            Url::parse(&format!("http://{bind}")).map_err(|e| ConfigError::key("server.bind", e))?
+        } else {
+            parse_base_url(raw.server.base_url.trim())?
+        };
+        if raw.server.request_timeout_secs == 0 {
+            return Err(ConfigError::key(
+                "server.request_timeout_secs",
+                "must be at least 1 second",
+            ));
+        }
+        if raw.server.body_limit_bytes < 1024 {
+            return Err(ConfigError::key(
+                "server.body_limit_bytes",
+                "must be at least 1024 bytes",
+            ));
+        }
+        let db_url = raw.database.url.expose_secret().trim().to_owned();
+        if !(db_url.starts_with("sqlite:")
+            || db_url.starts_with("postgres://")
+            || db_url.starts_with("postgresql://"))
+        {
+            return Err(ConfigError::key(
+                "database.url",
+                "must start with sqlite:, postgres:// or postgresql://",
+            ));
+        }
+        if raw.database.max_connections == 0 {
+            return Err(ConfigError::key(
+                "database.max_connections",
+                "must be at least 1",
+            ));
+        }
+        let smtp = raw.mail.smtp_url.expose_secret().trim().to_owned();
+        let smtp_url = if smtp.is_empty() {
+            None
+        } else if smtp.starts_with("smtp://") || smtp.starts_with("smtps://") {
+            Url::parse(&smtp).map_err(|e| ConfigError::key("mail.smtp_url", e))?;
+            Some(SecretString::from(smtp))
+        } else {
+            return Err(ConfigError::key(
+                "mail.smtp_url",
+                "must start with smtp:// or smtps://, or be empty",
+            ));
+        };
+        if raw.mail.from.parse::<lettre::message::Mailbox>().is_err() {
+            return Err(ConfigError::key(
+                "mail.from",
+                format!(
+                    "must be an address like Name <name@example.org>, not {:?}",
+                    raw.mail.from
+                ),
+            ));
+        }
+        let json = match raw.log.format.as_str() {
+            "json" => true,
+            "text" => false,
+            other => {
+                return Err(ConfigError::key(
+                    "log.format",
+                    format!("must be \"text\" or \"json\", not {other:?}"),
+                ));
+            }
+        };
+        Ok(Self {
+            server: ServerSettings {
+                bind,
+                base_url,
+                request_timeout: std::time::Duration::from_secs(raw.server.request_timeout_secs),
+                body_limit_bytes: raw.server.body_limit_bytes,
+            },
+            database: DatabaseSettings {
+                url: SecretString::from(db_url),
+                max_connections: raw.database.max_connections,
+            },
+            mail: MailSettings {
+                smtp_url,
+                outbox_dir: raw.mail.outbox_dir,
+                from: raw.mail.from,
+            },
+            log: LogSettings {
+                json,
+                level: raw.log.level,
+            },
+        })
+    }
+}
+
+fn parse_base_url(value: &str) -> Result<Url, ConfigError> {
+    let url = Url::parse(value).map_err(|e| {
+        ConfigError::key("server.base_url", format!("is not a URL ({e}): {value:?}"))
+    })?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err(ConfigError::key(
+            "server.base_url",
+            format!("must be an http:// or https:// URL, not {value:?}"),
+        ));
+    }
+    Ok(url)
+}
+
+/// A URL with any password replaced, safe for logs.
+pub fn redacted_url(secret: &SecretString) -> String {
+    match Url::parse(secret.expose_secret()) {
+        Ok(mut url) => {
+            if url.password().is_some() {
+                let _ = url.set_password(Some("***"));
+            }
+            url.to_string()
+        }
+        Err(_) => "<unparseable url>".to_owned(),
+    }
+}

@@ -1,0 +1,34 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "registrations")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub event_id: i32,
+    pub name: String,
+    pub email: String,
+    pub email_normalized: String,
+    pub municipality_code: Option<String>,
+    pub organisation: Option<String>,
+    pub role_title: String,
+    pub phone: Option<String>,
+    pub dietary_needs: Option<String>,
+    pub accessibility_needs: Option<String>,
+    pub locale: String,
+    pub consented_at: DateTimeUtc,
+    pub status: String,
+    pub waitlist_order: Option<i32>,
+    #[sea_orm(unique)]
+    pub manage_token_hash: String,
+    pub calendar_sequence: i32,
+    pub link_resent_at: Option<DateTimeUtc>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+    pub cancelled_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

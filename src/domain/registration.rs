@@ -1,0 +1,393 @@
+//! What a registration form must contain. A form becomes a [`NewRegistration`]
+//! or a list of [`FieldError`]s; after that point every value is valid.
+use serde::Deserialize;
+
+use super::email::EmailAddress;
+
+/// The value of the municipality select that means "another organisation".
+pub const OTHER_ORGANISATION: &str = "other";
+
+/// The registration form exactly as posted. Every field is a string so that
+/// whatever the person typed can be shown again after an error.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct RegistrationForm {
+    #[serde(default)]
+    pub submission_key: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub municipality: String,
+    #[serde(default)]
+    pub organisation: String,
+    #[serde(default)]
+    pub role_title: String,
+    #[serde(default)]
+    pub phone: String,
+    #[serde(default)]
+    pub dietary_needs: String,
+    #[serde(default)]
+    pub accessibility_needs: String,
+    #[serde(default)]
+    pub consent: Option<String>,
+}
+
+/// The editable part of a registration, as posted from the manage page.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct EditForm {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub role_title: String,
+    #[serde(default)]
+    pub phone: String,
+    #[serde(default)]
+    pub dietary_needs: String,
+    #[serde(default)]
+    pub accessibility_needs: String,
+}
+
+/// Where the registrant comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Affiliation {
+    /// A member municipality, by its kommunkod.
+    Municipality(String),
+    /// Any other organisation, by name.
+    Organisation(String),
+}
+
+/// A checked registration, ready to store.
+#[derive(Debug, Clone)]
+pub struct NewRegistration {
+    pub name: String,
+    pub email: EmailAddress,
+    pub affiliation: Affiliation,
+    pub details: RegistrationDetails,
+}
+
+/// The fields a registrant may change later.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegistrationDetails {
+    pub role_title: String,
+    pub phone: Option<String>,
+    pub dietary_needs: Option<String>,
+    pub accessibility_needs: Option<String>,
+}
+
+/// A checked edit from the manage page.
+#[derive(Debug, Clone)]
+pub struct RegistrationEdit {
+    pub name: String,
+    pub details: RegistrationDetails,
+}
+
+/// A form field, named as in the HTML form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    Name,
+    Email,
+    Municipality,
+    Organisation,
+    RoleTitle,
+    Phone,
+    DietaryNeeds,
+    AccessibilityNeeds,
+    Consent,
+}
+
+impl Field {
+    /// The HTML `name` and `id` of the field.
+    pub fn id(self) -> &'static str {
+        match self {
+            Field::Name => "name",
+            Field::Email => "email",
+            Field::Municipality => "municipality",
+            Field::Organisation => "organisation",
+            Field::RoleTitle => "role_title",
+            Field::Phone => "phone",
+            Field::DietaryNeeds => "dietary_needs",
+            Field::AccessibilityNeeds => "accessibility_needs",
+            Field::Consent => "consent",
+        }
+    }
+}
+
+/// What is wrong with a field. The catalogue key is `error.<field>.<problem>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Problem {
+    Missing,
+    TooLong,
+    Invalid,
+}
+
+impl Problem {
+    fn as_str(self) -> &'static str {
+        match self {
+            Problem::Missing => "missing",
+            Problem::TooLong => "too_long",
+            Problem::Invalid => "invalid",
+        }
+    }
+}
+
+/// One field's error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: Field,
+    pub problem: Problem,
+}
+
+impl FieldError {
+    /// The message catalogue key for this error.
+    pub fn message_key(&self) -> String {
+        format!("error.{}.{}", self.field.id(), self.problem.as_str())
+    }
+}
+
+const NAME_MAX: usize = 200;
+const NEEDS_MAX: usize = 1000;
+
+/// Collects field errors while parsing, so every error is reported at once.
+#[derive(Default)]
+struct Checker {
+    errors: Vec<FieldError>,
+}
+
+impl Checker {
+    fn fail(&mut self, field: Field, problem: Problem) {
+        self.errors.push(FieldError { field, problem });
+    }
+
+    /// A required single-line text: trimmed, no control characters.
+    fn required_line(&mut self, field: Field, input: &str, max: usize) -> String {
+        let value = input.trim();
+        if value.is_empty() {
+            self.fail(field, Problem::Missing);
+        } else if value.chars().count() > max {
+            self.fail(field, Problem::TooLong);
+        } else if value.chars().any(char::is_control) {
+            self.fail(field, Problem::Invalid);
+        }
+        value.to_owned()
+    }
+
+    /// An optional multi-line text; line breaks are allowed, other control
+    /// characters are not.
+    fn optional_text(&mut self, field: Field, input: &str, max: usize) -> Option<String> {
+        let value = input.trim();
+        if value.chars().count() > max {
+            self.fail(field, Problem::TooLong);
+        } else if value
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+        {
+            self.fail(field, Problem::Invalid);
+        }
+        (!value.is_empty()).then(|| value.replace("\r\n", "\n"))
+    }
+
+    /// An optional phone number: digits with the usual separators.
+    fn optional_phone(&mut self, input: &str) -> Option<String> {
+        let value = input.trim();
+        if value.is_empty() {
+            return None;
+        }
+        let digits = value.chars().filter(char::is_ascii_digit).count();
+        let allowed = value
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '+' | ' ' | '-' | '(' | ')'));
+        if !allowed || !(6..=20).contains(&digits) || value.len() > 30 {
+            self.fail(Field::Phone, Problem::Invalid);
+        }
+        Some(value.to_owned())
+    }
+
+    fn details(
+        &mut self,
+        role: &str,
+        phone: &str,
+        dietary: &str,
+        access: &str,
+    ) -> RegistrationDetails {
+        RegistrationDetails {
+            role_title: self.required_line(Field::RoleTitle, role, NAME_MAX),
+            phone: self.optional_phone(phone),
+            dietary_needs: self.optional_text(Field::DietaryNeeds, dietary, NEEDS_MAX),
+            accessibility_needs: self.optional_text(Field::AccessibilityNeeds, access, NEEDS_MAX),
+        }
+    }
+
+    fn finish<T>(self, value: T) -> Result<T, Vec<FieldError>> {
+        if self.errors.is_empty() {
+            Ok(value)
+        } else {
+            Err(self.errors)
+        }
+    }
+}
+
+impl RegistrationForm {
+    /// Parses the form. `is_member_code` says whether a municipality code is
+    /// one of the network's members.
+    pub fn parse(
+        &self,
+        is_member_code: impl Fn(&str) -> bool,
+    ) -> Result<NewRegistration, Vec<FieldError>> {
+        let mut check = Checker::default();
+        let name = check.required_line(Field::Name, &self.name, NAME_MAX);
+        let email = if self.email.trim().is_empty() {
+            check.fail(Field::Email, Problem::Missing);
+            None
+        } else {
+            let parsed = EmailAddress::parse(&self.email);
+            if parsed.is_none() {
+                check.fail(Field::Email, Problem::Invalid);
+            }
+            parsed
+        };
+        let municipality = self.municipality.trim();
+        let affiliation = if municipality.is_empty() {
+            check.fail(Field::Municipality, Problem::Missing);
+            None
+        } else if municipality == OTHER_ORGANISATION {
+            let organisation =
+                check.required_line(Field::Organisation, &self.organisation, NAME_MAX);
+            Some(Affiliation::Organisation(organisation))
+        } else if is_member_code(municipality) {
+            Some(Affiliation::Municipality(municipality.to_owned()))
+        } else {
+            check.fail(Field::Municipality, Problem::Invalid);
+            None
+        };
+        let details = check.details(
+            &self.role_title,
+            &self.phone,
+            &self.dietary_needs,
+            &self.accessibility_needs,
+        );
+        if self.consent.is_none() {
+            check.fail(Field::Consent, Problem::Missing);
+        }
+        match (email, affiliation) {
+            (Some(email), Some(affiliation)) => check.finish(NewRegistration {
+                name,
+                email,
+                affiliation,
+                details,
+            }),
+            _ => Err(check.errors),
+        }
+    }
+}
+
+impl EditForm {
+    /// Parses an edit from the manage page.
+    pub fn parse(&self) -> Result<RegistrationEdit, Vec<FieldError>> {
+        let mut check = Checker::default();
+        let name = check.required_line(Field::Name, &self.name, NAME_MAX);
+        let details = check.details(
+            &self.role_title,
+            &self.phone,
+            &self.dietary_needs,
+            &self.accessibility_needs,
+        );
+        check.finish(RegistrationEdit { name, details })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn valid() -> RegistrationForm {
+        RegistrationForm {
+            submission_key: "k".repeat(43),
+            name: "Anna Berg".into(),
+            email: "anna.berg@example.org".into(),
+            municipality: "2580".into(),
+            role_title: "Kommunstyrelsens ordförande".into(),
+            consent: Some("on".into()),
+            ..Default::default()
+        }
+    }
+
+    fn member(code: &str) -> bool {
+        code == "2580"
+    }
+
+    fn problems(form: &RegistrationForm) -> Vec<(Field, Problem)> {
+        form.parse(member)
+            .err()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| (e.field, e.problem))
+            .collect()
+    }
+
+    #[test]
+    fn a_complete_form_becomes_a_registration() {
+        let registration = valid().parse(member).unwrap();
+        assert_eq!(
+            registration.affiliation,
+            Affiliation::Municipality("2580".into())
+        );
+        assert_eq!(registration.details.phone, None);
+    }
+
+    #[test]
+    fn an_empty_form_reports_every_required_field() {
+        let found = problems(&RegistrationForm::default());
+        assert_eq!(
+            found,
+            vec![
+                (Field::Name, Problem::Missing),
+                (Field::Email, Problem::Missing),
+                (Field::Municipality, Problem::Missing),
+                (Field::RoleTitle, Problem::Missing),
+                (Field::Consent, Problem::Missing),
+            ]
+        );
+    }
+
+    #[test]
+    fn another_organisation_needs_its_name() {
+        let mut form = valid();
+        form.municipality = OTHER_ORGANISATION.into();
+        assert_eq!(
+            problems(&form),
+            vec![(Field::Organisation, Problem::Missing)]
+        );
+        form.organisation = "Region Gotland".into();
+        let registration = form.parse(member).unwrap();
+        assert_eq!(
+            registration.affiliation,
+            Affiliation::Organisation("Region Gotland".into())
+        );
+    }
+
+    #[test]
+    fn unknown_codes_bad_phones_and_long_texts_are_refused() {
+        let mut form = valid();
+        form.municipality = "9999".into();
+        form.phone = "call me".into();
+        form.dietary_needs = "x".repeat(1001);
+        form.name = "Anna\u{7}".into();
+        assert_eq!(
+            problems(&form),
+            vec![
+                (Field::Name, Problem::Invalid),
+                (Field::Municipality, Problem::Invalid),
+                (Field::Phone, Problem::Invalid),
+                (Field::DietaryNeeds, Problem::TooLong),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_name_with_a_line_break_is_refused() {
+        let mut form = valid();
+        form.name = "Anna\r\nBcc: evil@example.org".into();
+        assert_eq!(problems(&form), vec![(Field::Name, Problem::Invalid)]);
+    }
+}

@@ -1,0 +1,37 @@
+//! The one error type at the HTTP edge. A missing record becomes a 404 page;
+//! anything else is logged with its cause and shown as a calm 500 page. The
+//! page itself is drawn by `routes::middleware::error_pages`, which knows the
+//! visitor's language.
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use sea_orm::DbErr;
+
+/// An error a handler can return.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("not found")]
+    NotFound,
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<DbErr> for AppError {
+    fn from(err: DbErr) -> Self {
+        match err {
+            DbErr::RecordNotFound(_) => AppError::NotFound,
+            other => AppError::Internal(other.into()),
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        match self {
+            AppError::NotFound => StatusCode::NOT_FOUND.into_response(),
+            AppError::Internal(cause) => {
+                tracing::error!(error = %cause, debug = ?cause, "request failed");
+                StatusCode::INTERNAL_SERVER_ERROR.into_response()
+            }
+        }
+    }
+}

@@ -1,0 +1,3 @@
+//! Email: rows in the outbox table, written in the same transaction as the
+//! change that causes them, and delivered later by a worker.
+pub mod enqueue;

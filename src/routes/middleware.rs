@@ -1,0 +1,213 @@
+//! Request-wide behaviour: the visitor's language, the cross-site check,
+//! request spans, and translated error pages.
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::app::AppState;
+use crate::i18n::Locale;
+
+const LANGUAGE_COOKIE: &str = "lang";
+
+fn query_language(query: Option<&str>) -> Option<Locale> {
+    url::form_urlencoded::parse(query?.as_bytes())
+        .find(|(k, _)| k == "lang")
+        .and_then(|(_, v)| Locale::parse(&v))
+}
+
+fn cookie_language(headers: &HeaderMap) -> Option<Locale> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|pair| {
+            let (name, value) = pair.trim().split_once('=')?;
+            (name == LANGUAGE_COOKIE)
+                .then(|| Locale::parse(value))
+                .flatten()
+        })
+}
+
+/// The visitor's language: `?lang=`, then the `lang` cookie set by the
+/// language switch, then `Accept-Language`, then Swedish.
+pub fn language_of(uri: &axum::http::Uri, headers: &HeaderMap) -> Locale {
+    query_language(uri.query())
+        .or_else(|| cookie_language(headers))
+        .unwrap_or_else(|| {
+            headers
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .map_or(Locale::Sv, Locale::from_accept_language)
+        })
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Locale {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(language_of(&parts.uri, &parts.headers))
+    }
+}
+
+/// Remembers a language chosen with `?lang=` in a cookie, so the choice
+/// holds on the next pages and over form posts.
+pub async fn remember_language(request: Request, next: Next) -> Response {
+    let chosen = query_language(request.uri().query());
+    let secure = request.uri().scheme_str() == Some("https");
+    let mut response = next.run(request).await;
+    if let Some(locale) = chosen {
+        let cookie = format!(
+            "{LANGUAGE_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly{}",
+            locale.as_str(),
+            if secure { "; Secure" } else { "" }
+        );
+        if let Ok(value) = HeaderValue::from_str(&cookie) {
+            response.headers_mut().append(header::SET_COOKIE, value);
+        }
+    }
+    response
+}
+
+/// Refuses state-changing requests from other sites (DESIGN.md "Cross-site
+/// requests"). Browsers send `Sec-Fetch-Site` and `Origin` on form posts;
+/// either one that points elsewhere is refused with 403. A request with
+/// neither (curl, old clients) cannot have come from a page on another site.
+pub async fn refuse_cross_site(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let safe = matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
+    if !safe && is_cross_site(request.headers(), &state.settings.server.base_url) {
+        tracing::warn!(
+            origin = ?request.headers().get(header::ORIGIN),
+            fetch_site = ?request.headers().get("sec-fetch-site"),
+            "refused a cross-site request"
+        );
+        return StatusCode::FORBIDDEN.into_response();
+    }
+    next.run(request).await
+}
+
+fn is_cross_site(headers: &HeaderMap, base_url: &url::Url) -> bool {
+    if let Some(site) = headers.get("sec-fetch-site") {
+        if !matches!(site.to_str(), Ok("same-origin" | "none")) {
+            return true;
+        }
+    }
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return false;
+    };
+    let Ok(origin) = origin.to_str() else {
+        return true;
+    };
+    let ours = base_url.origin().ascii_serialization();
+    if origin == ours {
+        return false;
+    }
+    // The same host the browser asked for (e.g. localhost vs 127.0.0.1 when
+    // base_url names the other) is still the same origin.
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    match (url::Url::parse(origin), host) {
+        (Ok(origin), Some(host)) => {
+            let origin_host = match origin.port() {
+                Some(port) => format!("{}:{port}", origin.host_str().unwrap_or_default()),
+                None => origin.host_str().unwrap_or_default().to_owned(),
+            };
+            origin_host != host
+        }
+        _ => true,
+    }
+}
+
+/// Replaces the body of any error response that is not already a page with
+/// a translated, calm error page (404, 413, 500, …).
+pub async fn error_pages(request: Request, next: Next) -> Response {
+    let locale = language_of(request.uri(), request.headers());
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if (status.is_client_error() || status.is_server_error()) && !is_html {
+        let (mut parts, _) = response.into_parts();
+        let page = crate::views::errors::render(status, locale).into_response();
+        parts.headers.remove(header::CONTENT_LENGTH);
+        parts.headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        );
+        return Response::from_parts(parts, page.into_body());
+    }
+    response
+}
+
+/// The tracing span of a request, carrying its request id.
+pub fn request_span(request: &Request) -> tracing::Span {
+    let request_id = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-");
+    tracing::info_span!(
+        "request",
+        method = %request.method(),
+        path = %request.uri().path(),
+        request_id = %request_id,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (k, v) in pairs {
+            map.insert(*k, HeaderValue::from_static(v));
+        }
+        map
+    }
+
+    #[test]
+    fn cross_site_posts_are_recognised() {
+        let base = url::Url::parse("https://anmalan.example.org").unwrap();
+        assert!(!is_cross_site(&headers(&[]), &base));
+        assert!(!is_cross_site(
+            &headers(&[("origin", "https://anmalan.example.org")]),
+            &base
+        ));
+        assert!(!is_cross_site(
+            &headers(&[("sec-fetch-site", "same-origin")]),
+            &base
+        ));
+        assert!(is_cross_site(
+            &headers(&[("sec-fetch-site", "cross-site")]),
+            &base
+        ));
+        assert!(is_cross_site(
+            &headers(&[("sec-fetch-site", "same-site")]),
+            &base
+        ));
+        assert!(is_cross_site(
+            &headers(&[("origin", "https://evil.example")]),
+            &base
+        ));
+        assert!(is_cross_site(&headers(&[("origin", "null")]), &base));
+        assert!(!is_cross_site(
+            &headers(&[
+                ("origin", "http://localhost:3000"),
+                ("host", "localhost:3000")
+            ]),
+            &base
+        ));
+    }
+}

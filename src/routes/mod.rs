@@ -1,0 +1,97 @@
+//! HTTP only: every route is listed in [`router`]. Handlers extract input,
+//! call one service function, and render one view.
+pub mod health;
+pub mod middleware;
+pub mod public;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::routing::get;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::app::AppState;
+
+const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// A strict policy: no script at all, styles only from our own stylesheet.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self'; \
+     form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// Every route of the service.
+pub fn router(state: AppState) -> Router {
+    let settings = &state.settings.server;
+    let token_pages = Router::new()
+        .route(
+            "/r/{token}",
+            get(public::manage::show).post(public::manage::edit),
+        )
+        .route(
+            "/r/{token}/cancel",
+            get(public::manage::confirm_cancel).post(public::manage::cancel),
+        )
+        // A secret link must not leak to other sites or into search engines.
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            HeaderName::from_static("x-robots-tag"),
+            HeaderValue::from_static("noindex, nofollow"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ));
+
+    Router::new()
+        .route("/", get(public::events::upcoming))
+        .route("/events/{slug}", get(public::events::show))
+        .route(
+            "/events/{slug}/register",
+            axum::routing::post(public::register::submit),
+        )
+        .route("/privacy", get(public::pages::privacy))
+        .route("/static/app.css", get(public::pages::stylesheet))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .merge(token_pages)
+        .fallback(|| async { StatusCode::NOT_FOUND })
+        .layer(DefaultBodyLimit::max(settings.body_limit_bytes))
+        // Router::layer wraps: the last layer added is the outermost.
+        .layer(axum::middleware::from_fn(middleware::remember_language))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::refuse_cross_site,
+        ))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            settings.request_timeout,
+        ))
+        .layer(CatchPanicLayer::new())
+        .layer(axum::middleware::from_fn(middleware::error_pages))
+        .layer(PropagateRequestIdLayer::new(X_REQUEST_ID))
+        .layer(TraceLayer::new_for_http().make_span_with(middleware::request_span))
+        .layer(SetRequestIdLayer::new(X_REQUEST_ID, MakeRequestUuid))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+        ))
+        .with_state(state)
+}

@@ -1,0 +1,146 @@
+//! `/r/{token}`: the registrant's own page.
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::Utc;
+use maud::Markup;
+use serde::Deserialize;
+
+use crate::app::AppState;
+use crate::db::events;
+use crate::domain::registration::EditForm;
+use crate::error::AppError;
+use crate::i18n::Locale;
+use crate::services::manage::{self, Managed};
+use crate::views::components::FormErrors;
+use crate::views::public::manage::{self as view, Notice};
+
+/// The `?done=` notice after an action.
+#[derive(Debug, Deserialize)]
+pub struct Done {
+    done: Option<String>,
+}
+
+async fn open(state: &AppState, token: &str) -> Result<Managed, AppError> {
+    manage::open(&state.db, token)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+async fn render(
+    state: &AppState,
+    managed: &Managed,
+    token: &str,
+    notice: Option<Notice>,
+    form: &EditForm,
+    errors: &FormErrors,
+    locale: Locale,
+) -> Result<Markup, AppError> {
+    let member_name = match &managed.registration.municipality_code {
+        Some(code) => events::member_municipalities(&state.db)
+            .await?
+            .into_iter()
+            .find(|m| &m.code == code)
+            .map(|m| m.name),
+        None => None,
+    };
+    Ok(view::render(
+        managed,
+        token,
+        notice,
+        form,
+        errors,
+        member_name.as_deref(),
+        locale,
+    ))
+}
+
+/// `GET /r/{token}`.
+pub async fn show(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    Query(done): Query<Done>,
+    locale: Locale,
+) -> Result<Markup, AppError> {
+    let managed = open(&state, &token).await?;
+    let r = &managed.registration;
+    let form = EditForm {
+        name: r.name.clone(),
+        role_title: r.role_title.clone(),
+        phone: r.phone.clone().unwrap_or_default(),
+        dietary_needs: r.dietary_needs.clone().unwrap_or_default(),
+        accessibility_needs: r.accessibility_needs.clone().unwrap_or_default(),
+    };
+    let notice = done.done.as_deref().and_then(Notice::parse);
+    render(
+        &state,
+        &managed,
+        &token,
+        notice,
+        &form,
+        &FormErrors::default(),
+        locale,
+    )
+    .await
+}
+
+/// `POST /r/{token}`: save an edit.
+pub async fn edit(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    locale: Locale,
+    Form(form): Form<EditForm>,
+) -> Result<Response, AppError> {
+    let managed = open(&state, &token).await?;
+    match form.parse() {
+        Ok(edit) => {
+            manage::edit(&state.db, &managed, &edit, Utc::now()).await?;
+            state.mail_wakeup.notify_one();
+            Ok(
+                Redirect::to(&format!("/r/{token}?done={}", Notice::Saved.as_str()))
+                    .into_response(),
+            )
+        }
+        Err(errors) => {
+            let page = render(
+                &state,
+                &managed,
+                &token,
+                None,
+                &form,
+                &FormErrors(errors),
+                locale,
+            )
+            .await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+    }
+}
+
+/// `GET /r/{token}/cancel`: the confirmation step.
+pub async fn confirm_cancel(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    locale: Locale,
+) -> Result<Response, AppError> {
+    let managed = open(&state, &token).await?;
+    if managed.registration.status == "cancelled" {
+        return Ok(Redirect::to(&format!("/r/{token}")).into_response());
+    }
+    Ok(view::confirm_cancel(&managed, &token, locale).into_response())
+}
+
+/// `POST /r/{token}/cancel`: cancel, freeing the seat for the waitlist.
+pub async fn cancel(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Redirect, AppError> {
+    let managed = open(&state, &token).await?;
+    manage::cancel(&state.db, managed.registration.id, Utc::now()).await?;
+    state.mail_wakeup.notify_one();
+    Ok(Redirect::to(&format!(
+        "/r/{token}?done={}",
+        Notice::Cancelled.as_str()
+    )))
+}

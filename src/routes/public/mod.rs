@@ -1,0 +1,5 @@
+//! Public pages: events, registration, the manage link, static pages.
+pub mod events;
+pub mod manage;
+pub mod pages;
+pub mod register;

@@ -1,0 +1,23 @@
+//! Static pages and the stylesheet.
+use axum::http::header;
+use axum::response::IntoResponse;
+use maud::Markup;
+
+use crate::i18n::Locale;
+use crate::views::public::privacy;
+
+/// `GET /privacy`.
+pub async fn privacy(locale: Locale) -> Markup {
+    privacy::render(locale)
+}
+
+/// `GET /static/app.css`: compiled in, so the binary needs no asset folder.
+pub async fn stylesheet() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../views/app.css"),
+    )
+}

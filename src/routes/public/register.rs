@@ -1,0 +1,73 @@
+//! `POST /events/{slug}/register`.
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::Utc;
+
+use crate::app::AppState;
+use crate::db::events;
+use crate::domain::registration::RegistrationForm;
+use crate::domain::token::SubmissionKey;
+use crate::error::AppError;
+use crate::i18n::Locale;
+use crate::services::register::{RegisterOutcome, register};
+use crate::views::components::FormErrors;
+use crate::views::public::event_page;
+use crate::views::public::manage::Notice;
+
+use super::events::render_event;
+
+/// Registers, then redirects to the manage page (Post/Redirect/Get). An
+/// invalid form comes back with every typed value and its errors.
+pub async fn submit(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    locale: Locale,
+    Form(form): Form<RegistrationForm>,
+) -> Result<Response, AppError> {
+    let event = events::find_public_by_slug(&state.db, &slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    // A form without a usable key (hand-made, or very old) gets a fresh one
+    // and is shown again, so nothing typed is lost.
+    let key = SubmissionKey::parse(&form.submission_key);
+    let members = events::member_municipalities(&state.db).await?;
+    let parsed = form.parse(|code| members.iter().any(|m| m.code == code));
+    let (new, key) = match (parsed, key) {
+        (Ok(new), Some(key)) => (new, key),
+        (parsed, key) => {
+            let errors = FormErrors(parsed.err().unwrap_or_default());
+            let key = key.unwrap_or_else(SubmissionKey::generate);
+            let page = render_event(&state, &slug, &form, &errors, key.as_str(), locale).await?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
+    };
+    match register(&state.db, &event, &new, &key, locale, Utc::now()).await? {
+        RegisterOutcome::Registered(token) | RegisterOutcome::Repeated(token) => {
+            state.mail_wakeup.notify_one();
+            let target = format!(
+                "/r/{}?done={}",
+                token.as_link_part(),
+                Notice::Registered.as_str()
+            );
+            Ok(Redirect::to(&target).into_response())
+        }
+        RegisterOutcome::AlreadyRegistered => {
+            state.mail_wakeup.notify_one();
+            Ok(event_page::already_registered(&event, new.email.as_str(), locale).into_response())
+        }
+        RegisterOutcome::NotOpen(_) => {
+            let page = render_event(
+                &state,
+                &slug,
+                &form,
+                &FormErrors::default(),
+                key.as_str(),
+                locale,
+            )
+            .await?;
+            Ok((StatusCode::CONFLICT, page).into_response())
+        }
+    }
+}

@@ -1,0 +1,196 @@
+//! What a registrant does through their personal link: look, edit, cancel.
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{
+    ActiveModelTrait,
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
+    sea_query::{Expr, ExprTrait},
+};
+
+use crate::db::entities::{event, registration};
+use crate::db::{self, events, registrations};
+use crate::domain::event::RegistrationStatus;
+use crate::domain::registration::RegistrationEdit;
+use crate::domain::token::ManageToken;
+use crate::mail;
+
+/// A registration together with its event, as the manage page needs them.
+#[derive(Debug, Clone)]
+pub struct Managed {
+    pub registration: registration::Model,
+    pub event: event::Model,
+    pub waitlist_position: Option<u64>,
+}
+
+/// Finds the registration a manage token opens, or `None` for any unknown
+/// or malformed token.
+pub async fn open(db: &impl ConnectionTrait, token: &str) -> Result<Option<Managed>, DbErr> {
+    let Some(token) = ManageToken::parse(token) else {
+        return Ok(None);
+    };
+    let Some(registration) = registrations::find_by_token_hash(db, &token.hash()).await? else {
+        return Ok(None);
+    };
+    let Some(event) = events::find_by_id(db, registration.event_id).await? else {
+        return Ok(None);
+    };
+    let waitlist_position = registrations::waitlist_position(db, &registration).await?;
+    Ok(Some(Managed {
+        registration,
+        event,
+        waitlist_position,
+    }))
+}
+
+/// Saves an edit of name, role, phone and needs, and writes the
+/// "registration changed" email to the outbox in the same transaction.
+/// A cancelled registration cannot be edited; returns whether it was saved.
+pub async fn edit(
+    db: &DatabaseConnection,
+    managed: &Managed,
+    edit: &RegistrationEdit,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let txn = db::begin_write(db).await?;
+    let Some(current) = registration::Entity::find_by_id(managed.registration.id)
+        .one(&txn)
+        .await?
+    else {
+        return Ok(false);
+    };
+    if current.status == RegistrationStatus::Cancelled.as_str() {
+        return Ok(false);
+    }
+    let mut active: registration::ActiveModel = current.clone().into();
+    active.name = Set(edit.name.clone());
+    active.role_title = Set(edit.details.role_title.clone());
+    active.phone = Set(edit.details.phone.clone());
+    active.dietary_needs = Set(edit.details.dietary_needs.clone());
+    active.accessibility_needs = Set(edit.details.accessibility_needs.clone());
+    active.updated_at = Set(now);
+    // The invite names the attendee, so a new name means a new SEQUENCE.
+    let invite_changed = current.name != edit.name;
+    if invite_changed {
+        active.calendar_sequence = Set(current.calendar_sequence + 1);
+    }
+    let saved = active.update(&txn).await?;
+    mail::enqueue::edited(&txn, &managed.event, &saved, invite_changed, now).await?;
+    txn.commit().await?;
+    Ok(true)
+}
+
+/// Cancels a registration. If it held a seat, the first person on the
+/// waitlist gets it in the same transaction (the seat moves; the confirmed
+/// count only falls when nobody is waiting). Cancelling twice is harmless.
+pub async fn cancel(
+    db: &DatabaseConnection,
+    registration_id: uuid::Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let txn = db::begin_write(db).await?;
+    let Some(current) = registration::Entity::find_by_id(registration_id)
+        .one(&txn)
+        .await?
+    else {
+        return Ok(());
+    };
+    // Registrations and cancellations of one event take turns on its row.
+    events::lock(&txn, current.event_id).await?;
+    let cancelled = registration::Entity::update_many()
+        .col_expr(
+            registration::Column::Status,
+            Expr::value(RegistrationStatus::Cancelled.as_str()),
+        )
+        .col_expr(registration::Column::CancelledAt, Expr::value(now))
+        .col_expr(registration::Column::UpdatedAt, Expr::value(now))
+        .col_expr(
+            registration::Column::WaitlistOrder,
+            Expr::value(Option::<i32>::None),
+        )
+        .col_expr(
+            registration::Column::CalendarSequence,
+            Expr::col(registration::Column::CalendarSequence).add(1),
+        )
+        .filter(registration::Column::Id.eq(current.id))
+        .filter(registration::Column::Status.ne(RegistrationStatus::Cancelled.as_str()))
+        .exec(&txn)
+        .await?;
+    if cancelled.rows_affected == 0 {
+        txn.commit().await?;
+        return Ok(());
+    }
+    let Some(event) = events::find_by_id(&txn, current.event_id).await? else {
+        return Err(DbErr::RecordNotFound(format!("event {}", current.event_id)));
+    };
+    let after = registration::Entity::find_by_id(current.id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound(current.id.to_string()))?;
+    mail::enqueue::cancelled(&txn, &event, &after, now).await?;
+    if current.status == RegistrationStatus::Confirmed.as_str() {
+        pass_seat_on(&txn, &event, now).await?;
+    }
+    txn.commit().await
+}
+
+/// Gives a freed seat to the first waitlisted registration, or returns it to
+/// the event when nobody waits. Must run inside the transaction that freed it.
+async fn pass_seat_on(
+    txn: &impl ConnectionTrait,
+    event: &event::Model,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    for waiting in registrations::waitlist(txn, event.id).await? {
+        // Conditional, so a concurrent promotion of the same person cannot
+        // hand out the seat twice.
+        let promoted = registration::Entity::update_many()
+            .col_expr(
+                registration::Column::Status,
+                Expr::value(RegistrationStatus::Confirmed.as_str()),
+            )
+            .col_expr(
+                registration::Column::WaitlistOrder,
+                Expr::value(Option::<i32>::None),
+            )
+            .col_expr(registration::Column::UpdatedAt, Expr::value(now))
+            .filter(registration::Column::Id.eq(waiting.id))
+            .filter(registration::Column::Status.eq(RegistrationStatus::Waitlisted.as_str()))
+            .exec(txn)
+            .await?;
+        if promoted.rows_affected == 1 {
+            let promoted = registration::Entity::find_by_id(waiting.id)
+                .one(txn)
+                .await?
+                .ok_or_else(|| DbErr::RecordNotFound(waiting.id.to_string()))?;
+            return mail::enqueue::promoted(txn, event, &promoted, now).await;
+        }
+    }
+    events::release_seat(txn, event.id).await
+}
+
+/// How long after one "your link again" email another may be sent, so that
+/// someone typing another person's address cannot flood their inbox.
+const LINK_AGAIN_INTERVAL: Duration = Duration::minutes(10);
+
+/// Emails an existing registration its manage link again. Only the hash of a
+/// token is stored, so this issues a new token: the newest email always holds
+/// a working link. Runs in the caller's transaction.
+pub async fn send_link_again(
+    txn: &impl ConnectionTrait,
+    event: &event::Model,
+    existing: registration::Model,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    if existing
+        .link_resent_at
+        .is_some_and(|at| now - at < LINK_AGAIN_INTERVAL)
+    {
+        return Ok(());
+    }
+    let token = ManageToken::generate();
+    let mut active: registration::ActiveModel = existing.into();
+    active.manage_token_hash = Set(token.hash());
+    active.link_resent_at = Set(Some(now));
+    let saved = active.update(txn).await?;
+    mail::enqueue::link_again(txn, event, &saved, &token, now).await
+}

@@ -1,0 +1,176 @@
+//! Registering for an event.
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, DatabaseConnection, DbErr, EntityTrait, TryInsertResult,
+};
+use uuid::Uuid;
+
+use crate::db::entities::{event, form_submission, registration};
+use crate::db::{self, events, registrations};
+use crate::domain::event::{EventStatus, RegistrationStatus, RegistrationWindow};
+use crate::domain::registration::{Affiliation, NewRegistration};
+use crate::domain::token::{ManageToken, SubmissionKey};
+use crate::i18n::Locale;
+use crate::mail;
+
+/// What became of a submitted registration form.
+#[derive(Debug)]
+pub enum RegisterOutcome {
+    /// A new registration, confirmed or on the waitlist: show its manage page.
+    Registered(ManageToken),
+    /// The same form was submitted before; here is the same registration.
+    Repeated(ManageToken),
+    /// The address already has an active registration; its link was emailed.
+    AlreadyRegistered,
+    /// Registration is not open for this event.
+    NotOpen(RegistrationWindow),
+}
+
+const OUTCOME_REGISTERED: &str = "registered";
+const OUTCOME_ALREADY_REGISTERED: &str = "already-registered";
+
+/// Registers `new` for `event`, keeping three invariants in one transaction:
+/// capacity is never exceeded (a seat is taken by one conditional update, or
+/// the registration goes on the waitlist with a unique number); a submission
+/// key yields at most one registration; and an address has at most one active
+/// registration per event. The confirmation email is written to the outbox in
+/// the same transaction.
+pub async fn register(
+    db: &DatabaseConnection,
+    event: &event::Model,
+    new: &NewRegistration,
+    key: &SubmissionKey,
+    locale: Locale,
+    now: DateTime<Utc>,
+) -> Result<RegisterOutcome, DbErr> {
+    let window = window_of(event, now);
+    if window != RegistrationWindow::Open {
+        return Ok(RegisterOutcome::NotOpen(window));
+    }
+    // Two different forms with the same address can race past the duplicate
+    // check; the unique index stops the second, which then sees the first.
+    match register_once(db, event, new, key, locale, now).await {
+        Err(err) if db::is_unique_violation(&err) => {
+            register_once(db, event, new, key, locale, now).await
+        }
+        other => other,
+    }
+}
+
+/// The registration window of an event at `now`.
+pub fn window_of(event: &event::Model, now: DateTime<Utc>) -> RegistrationWindow {
+    RegistrationWindow::at(
+        EventStatus::parse(&event.status).unwrap_or(EventStatus::Closed),
+        event.registration_opens_at,
+        event.registration_closes_at,
+        event.starts_at,
+        now,
+    )
+}
+
+async fn register_once(
+    db: &DatabaseConnection,
+    event: &event::Model,
+    new: &NewRegistration,
+    key: &SubmissionKey,
+    locale: Locale,
+    now: DateTime<Utc>,
+) -> Result<RegisterOutcome, DbErr> {
+    let txn = db::begin_write(db).await?;
+
+    // Claim the submission key first. On PostgreSQL a concurrent claim of the
+    // same key waits here for ours to commit, then finds it taken.
+    let claimed = form_submission::Entity::insert(form_submission::ActiveModel {
+        key_hash: Set(key.hash()),
+        registration_id: Set(None),
+        sealed_token: Set(None),
+        outcome: Set(OUTCOME_REGISTERED.to_owned()),
+        created_at: Set(now),
+    })
+    .on_conflict_do_nothing()
+    .exec_without_returning(&txn)
+    .await?;
+    if !matches!(claimed, TryInsertResult::Inserted(1)) {
+        let earlier = form_submission::Entity::find_by_id(key.hash())
+            .one(&txn)
+            .await?;
+        txn.commit().await?;
+        return Ok(match earlier {
+            Some(row) => match row.sealed_token.and_then(|s| ManageToken::unseal(&s, key)) {
+                Some(token) => RegisterOutcome::Repeated(token),
+                None => RegisterOutcome::AlreadyRegistered,
+            },
+            None => RegisterOutcome::AlreadyRegistered,
+        });
+    }
+
+    if let Some(existing) =
+        registrations::find_active_by_email(&txn, event.id, new.email.normalized()).await?
+    {
+        form_submission::ActiveModel {
+            key_hash: Set(key.hash()),
+            outcome: Set(OUTCOME_ALREADY_REGISTERED.to_owned()),
+            ..Default::default()
+        }
+        .update(&txn)
+        .await?;
+        super::manage::send_link_again(&txn, event, existing, now).await?;
+        txn.commit().await?;
+        return Ok(RegisterOutcome::AlreadyRegistered);
+    }
+
+    let confirmed = events::try_take_seat(&txn, event.id).await?;
+    let waitlist_order = if confirmed {
+        None
+    } else {
+        Some(events::next_waitlist_order(&txn, event.id).await?)
+    };
+    let status = if confirmed {
+        RegistrationStatus::Confirmed
+    } else {
+        RegistrationStatus::Waitlisted
+    };
+    let token = ManageToken::generate();
+    let (municipality_code, organisation) = match &new.affiliation {
+        Affiliation::Municipality(code) => (Some(code.clone()), None),
+        Affiliation::Organisation(name) => (None, Some(name.clone())),
+    };
+    let saved = registration::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        event_id: Set(event.id),
+        name: Set(new.name.clone()),
+        email: Set(new.email.as_str().to_owned()),
+        email_normalized: Set(new.email.normalized().to_owned()),
+        municipality_code: Set(municipality_code),
+        organisation: Set(organisation),
+        role_title: Set(new.details.role_title.clone()),
+        phone: Set(new.details.phone.clone()),
+        dietary_needs: Set(new.details.dietary_needs.clone()),
+        accessibility_needs: Set(new.details.accessibility_needs.clone()),
+        locale: Set(locale.as_str().to_owned()),
+        consented_at: Set(now),
+        status: Set(status.as_str().to_owned()),
+        waitlist_order: Set(waitlist_order),
+        manage_token_hash: Set(token.hash()),
+        calendar_sequence: Set(0),
+        link_resent_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        cancelled_at: Set(None),
+    };
+    let saved = registration::Entity::insert(saved)
+        .exec_with_returning(&txn)
+        .await?;
+
+    form_submission::ActiveModel {
+        key_hash: Set(key.hash()),
+        registration_id: Set(Some(saved.id)),
+        sealed_token: Set(Some(token.seal(key))),
+        ..Default::default()
+    }
+    .update(&txn)
+    .await?;
+    mail::enqueue::registered(&txn, event, &saved, &token, now).await?;
+    txn.commit().await?;
+    Ok(RegisterOutcome::Registered(token))
+}

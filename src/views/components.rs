@@ -1,0 +1,94 @@
+//! Small pieces that pages share: form fields with their label, hint and
+//! error tied together by `aria-describedby`, and the error summary.
+use maud::{Markup, html};
+
+use crate::domain::registration::{Field, FieldError};
+use crate::i18n::Locale;
+
+/// The errors of a submitted form, in field order.
+#[derive(Debug, Default, Clone)]
+pub struct FormErrors(pub Vec<FieldError>);
+
+impl FormErrors {
+    /// The message for a field, if it has an error.
+    pub fn for_field(&self, field: Field, locale: Locale) -> Option<String> {
+        self.0
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| locale.t(&e.message_key()))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// The box at the top of a form that lists every error and links to its
+/// field. It takes focus-worthy role="alert" so screen readers announce it.
+pub fn error_summary(errors: &FormErrors, locale: Locale) -> Markup {
+    html! {
+        @if !errors.is_empty() {
+            div class="error-summary" role="alert" aria-labelledby="error-summary-title" tabindex="-1" id="error-summary" {
+                h2 id="error-summary-title" { (locale.t("form.error_summary")) }
+                ul {
+                    @for error in &errors.0 {
+                        li { a href={ "#" (error.field.id()) } { (locale.t(&error.message_key())) } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// How a text field is drawn.
+#[derive(Clone, Copy)]
+pub enum InputKind {
+    Text { autocomplete: &'static str },
+    Email,
+    Tel,
+    TextArea,
+}
+
+/// A labelled input with an optional hint and its error.
+pub fn text_field(
+    field: Field,
+    label: &str,
+    hint: Option<&str>,
+    value: &str,
+    required: bool,
+    kind: InputKind,
+    errors: &FormErrors,
+    locale: Locale,
+) -> Markup {
+    let id = field.id();
+    let hint_id = format!("{id}-hint");
+    let error_id = format!("{id}-error");
+    let error = errors.for_field(field, locale);
+    let mut described = Vec::new();
+    if hint.is_some() {
+        described.push(hint_id.clone());
+    }
+    if error.is_some() {
+        described.push(error_id.clone());
+    }
+    let described = (!described.is_empty()).then(|| described.join(" "));
+    let invalid = error.is_some().then_some("true");
+    html! {
+        div class={ "field" @if error.is_some() { " field-error" } } {
+            label for=(id) {
+                (label)
+                @if !required { " " span class="optional" { (locale.t("form.optional")) } }
+            }
+            @if let Some(hint) = hint { p class="hint" id=(hint_id) { (hint) } }
+            @if let Some(error) = &error {
+                p class="error-message" id=(error_id) { span class="visually-hidden" { (locale.t("form.error_prefix")) " " } (error) }
+            }
+            @match kind {
+                InputKind::Text { autocomplete } => input type="text" id=(id) name=(id) value=(value) autocomplete=(autocomplete) required[required] aria-describedby=[described.as_deref()] aria-invalid=[invalid];,
+                InputKind::Email => input type="email" id=(id) name=(id) value=(value) autocomplete="email" spellcheck="false" required[required] aria-describedby=[described.as_deref()] aria-invalid=[invalid];,
+                InputKind::Tel => input type="tel" id=(id) name=(id) value=(value) autocomplete="tel" required[required] aria-describedby=[described.as_deref()] aria-invalid=[invalid];,
+                InputKind::TextArea => textarea id=(id) name=(id) rows="3" required[required] aria-describedby=[described.as_deref()] aria-invalid=[invalid] { (value) },
+            }
+        }
+    }
+}

@@ -1,0 +1,60 @@
+//! The one page layout.
+use maud::{DOCTYPE, Markup, html};
+
+use crate::i18n::Locale;
+
+/// Page-level options beyond the title and content.
+#[derive(Default, Clone, Copy)]
+pub struct PageOptions {
+    /// Keep the page out of search engines (pages reached by a secret link).
+    pub noindex: bool,
+}
+
+/// Wraps `content` in the site layout: skip link, header with the language
+/// switch, main landmark, footer with the privacy notice.
+pub fn page(
+    locale: Locale,
+    title: &str,
+    path: &str,
+    options: PageOptions,
+    content: Markup,
+) -> Markup {
+    let other = locale.other();
+    html! {
+        (DOCTYPE)
+        html lang=(locale.as_str()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                @if options.noindex {
+                    meta name="robots" content="noindex, nofollow";
+                }
+                title { (title) " – " (locale.t("site.name")) }
+                link rel="stylesheet" href="/static/app.css";
+            }
+            body {
+                a class="skip-link" href="#main" { (locale.t("nav.skip")) }
+                header class="site-header" {
+                    a class="site-name" href="/" { (locale.t("site.name")) }
+                    nav aria-label=(locale.t("nav.label")) {
+                        ul {
+                            li { a href="/" { (locale.t("nav.home")) } }
+                            li {
+                                a href={ (path) "?lang=" (other.as_str()) } lang=(other.as_str()) hreflang=(other.as_str()) {
+                                    (other.t("nav.switch_to_this"))
+                                }
+                            }
+                        }
+                    }
+                }
+                main id="main" tabindex="-1" {
+                    (content)
+                }
+                footer class="site-footer" {
+                    p { (locale.t("site.footer")) }
+                    p { a href="/privacy" { (locale.t("nav.privacy")) } }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,7 @@
+//! HTML views (maud). Views are plain functions returning `Markup`; pages
+//! compose one layout and small components.
+pub mod components;
+pub mod errors;
+pub mod format;
+pub mod layout;
+pub mod public;

@@ -1,0 +1,171 @@
+//! `/events/{slug}`: the event, its programme, and the registration form.
+use maud::{Markup, html};
+
+use crate::db::entities::{event, municipality, programme_item};
+use crate::domain::event::RegistrationWindow;
+use crate::domain::registration::{Field, OTHER_ORGANISATION, RegistrationForm};
+use crate::i18n::Locale;
+use crate::views::components::{FormErrors, InputKind, error_summary, text_field};
+use crate::views::format;
+use crate::views::layout::{PageOptions, page};
+
+/// Everything the event page shows.
+pub struct EventPage<'a> {
+    pub event: &'a event::Model,
+    pub programme: &'a [programme_item::Model],
+    pub host: Option<&'a str>,
+    pub members: &'a [municipality::Model],
+    pub window: RegistrationWindow,
+    pub form: &'a RegistrationForm,
+    pub errors: &'a FormErrors,
+    pub submission_key: &'a str,
+}
+
+/// Seats left, if the event has a capacity.
+fn seats_left(event: &event::Model) -> Option<i32> {
+    event.capacity.map(|c| (c - event.confirmed_count).max(0))
+}
+
+/// The event page.
+pub fn render(view: &EventPage<'_>, locale: Locale) -> Markup {
+    let event = view.event;
+    let tz = format::zone(&event.time_zone);
+    let path = format!("/events/{}", event.slug);
+    page(
+        locale,
+        &event.title,
+        &path,
+        PageOptions::default(),
+        html! {
+            @if !view.errors.is_empty() { (error_summary(view.errors, locale)) }
+            p class="kind" { (locale.t(&format!("event.kind.{}", event.kind))) }
+            h1 { (event.title) }
+            @if !event.summary.is_empty() { p class="lead" { (event.summary) } }
+            dl class="facts" {
+                dt { (locale.t("event.when")) }
+                dd { (format::span(event.starts_at, event.ends_at, tz, locale)) }
+                dt { (locale.t("event.where")) }
+                dd { (event.venue_name) @if !event.venue_address.is_empty() { br; (event.venue_address) } }
+                @if let Some(host) = view.host {
+                    dt { (locale.t("event.host")) }
+                    dd { (host) }
+                }
+                @if !event.themes.is_empty() {
+                    dt { (locale.t("event.themes")) }
+                    dd { (event.themes.split('\n').collect::<Vec<_>>().join(", ")) }
+                }
+                @if let Some(left) = seats_left(event) {
+                    dt { (locale.t("event.seats")) }
+                    dd {
+                        @if left > 0 {
+                            (locale.t("event.seats_left").replace("%{count}", &left.to_string()))
+                        } @else {
+                            (locale.t("event.full_waitlist"))
+                        }
+                    }
+                }
+            }
+            @for paragraph in event.description.split("\n\n").filter(|p| !p.trim().is_empty()) {
+                p { (paragraph) }
+            }
+            @if !view.programme.is_empty() {
+                h2 { (locale.t("event.programme")) }
+                ol class="programme" {
+                    @for item in view.programme {
+                        li {
+                            span class="programme-time" {
+                                (format::day(item.starts_at, tz, locale)) " "
+                                (format::time(item.starts_at, tz, locale))
+                                @if let Some(end) = item.ends_at { "–" (format::time(end, tz, locale)) }
+                            }
+                            " "
+                            span class="programme-title" { (item.title) }
+                            @if let Some(place) = &item.place { ", " span class="programme-place" { (place) } }
+                        }
+                    }
+                }
+            }
+            section aria-labelledby="register-title" class="register" {
+                h2 id="register-title" { (locale.t("register.title")) }
+                @match view.window {
+                    RegistrationWindow::Open => (registration_form(view, locale)),
+                    RegistrationWindow::NotYetOpen(at) => p class="notice" {
+                        (locale.t("register.not_yet_open").replace("%{when}", &format::date_time(at, tz, locale)))
+                    },
+                    RegistrationWindow::Closed => p class="notice" { (locale.t("register.closed")) },
+                    RegistrationWindow::Cancelled => p class="notice notice-warning" { strong { (locale.t("event.cancelled")) } " " (locale.t("register.cancelled")) },
+                }
+            }
+        },
+    )
+}
+
+fn registration_form(view: &EventPage<'_>, locale: Locale) -> Markup {
+    let form = view.form;
+    let errors = view.errors;
+    let full = seats_left(view.event) == Some(0);
+    let other_selected = form.municipality == OTHER_ORGANISATION;
+    let municipality_error = errors.for_field(Field::Municipality, locale);
+    let consent_error = errors.for_field(Field::Consent, locale);
+    html! {
+        @if full { p class="notice" { (locale.t("register.full_notice")) } }
+        p { (locale.t("register.required_note")) }
+        form method="post" action={ "/events/" (view.event.slug) "/register" } novalidate {
+            input type="hidden" name="submission_key" value=(view.submission_key);
+            (text_field(Field::Name, &locale.t("field.name"), None, &form.name, true, InputKind::Text { autocomplete: "name" }, errors, locale))
+            (text_field(Field::Email, &locale.t("field.email"), Some(&locale.t("field.email_hint")), &form.email, true, InputKind::Email, errors, locale))
+            div class={ "field" @if municipality_error.is_some() { " field-error" } } {
+                label for="municipality" { (locale.t("field.municipality")) }
+                @if let Some(error) = &municipality_error {
+                    p class="error-message" id="municipality-error" { span class="visually-hidden" { (locale.t("form.error_prefix")) " " } (error) }
+                }
+                select id="municipality" name="municipality" required
+                    aria-describedby=[municipality_error.as_ref().map(|_| "municipality-error")]
+                    aria-invalid=[municipality_error.as_ref().map(|_| "true")] {
+                    option value="" selected[form.municipality.is_empty()] { (locale.t("field.municipality_choose")) }
+                    @for member in view.members {
+                        option value=(member.code) selected[form.municipality == member.code] { (member.name) }
+                    }
+                    option value=(OTHER_ORGANISATION) selected[other_selected] { (locale.t("field.municipality_other")) }
+                }
+            }
+            div class="organisation-field" {
+                (text_field(Field::Organisation, &locale.t("field.organisation"), Some(&locale.t("field.organisation_hint")), &form.organisation, false, InputKind::Text { autocomplete: "organization" }, errors, locale))
+            }
+            (text_field(Field::RoleTitle, &locale.t("field.role_title"), Some(&locale.t("field.role_title_hint")), &form.role_title, true, InputKind::Text { autocomplete: "organization-title" }, errors, locale))
+            (text_field(Field::Phone, &locale.t("field.phone"), None, &form.phone, false, InputKind::Tel, errors, locale))
+            (text_field(Field::DietaryNeeds, &locale.t("field.dietary_needs"), Some(&locale.t("field.needs_hint")), &form.dietary_needs, false, InputKind::TextArea, errors, locale))
+            (text_field(Field::AccessibilityNeeds, &locale.t("field.accessibility_needs"), Some(&locale.t("field.needs_hint")), &form.accessibility_needs, false, InputKind::TextArea, errors, locale))
+            div class={ "field field-checkbox" @if consent_error.is_some() { " field-error" } } {
+                @if let Some(error) = &consent_error {
+                    p class="error-message" id="consent-error" { span class="visually-hidden" { (locale.t("form.error_prefix")) " " } (error) }
+                }
+                input type="checkbox" id="consent" name="consent" value="yes" checked[form.consent.is_some()] required
+                    aria-describedby={ "consent-hint" @if consent_error.is_some() { " consent-error" } }
+                    aria-invalid=[consent_error.as_ref().map(|_| "true")];
+                label for="consent" { (locale.t("field.consent")) }
+                p class="hint" id="consent-hint" { a href="/privacy" { (locale.t("field.consent_link")) } }
+            }
+            button type="submit" {
+                @if full { (locale.t("register.submit_waitlist")) } @else { (locale.t("register.submit")) }
+            }
+        }
+    }
+}
+
+/// Shown when the address typed is already registered for the event. It
+/// never shows the registration's link: that goes to the address by email.
+pub fn already_registered(event: &event::Model, email: &str, locale: Locale) -> Markup {
+    let title = locale.t("already.title");
+    page(
+        locale,
+        &title,
+        &format!("/events/{}", event.slug),
+        PageOptions { noindex: true },
+        html! {
+            h1 { (title) }
+            p { (locale.t("already.body").replace("%{email}", email).replace("%{event}", &event.title)) }
+            p { a href={ "/events/" (event.slug) } { (locale.t("already.back")) } }
+        },
+    )
+}

@@ -1,0 +1,44 @@
+//! The list of upcoming events.
+use maud::{Markup, html};
+
+use crate::db::entities::event;
+use crate::i18n::Locale;
+use crate::views::format;
+use crate::views::layout::{PageOptions, page};
+
+/// `/`: upcoming public events, soonest first.
+pub fn upcoming(events: &[event::Model], locale: Locale) -> Markup {
+    let title = locale.t("home.title");
+    page(
+        locale,
+        &title,
+        "/",
+        PageOptions::default(),
+        html! {
+            h1 { (title) }
+            p class="lead" { (locale.t("home.lead")) }
+            @if events.is_empty() {
+                p { (locale.t("home.none")) }
+            } @else {
+                ul class="event-list" {
+                    @for event in events {
+                        @let tz = format::zone(&event.time_zone);
+                        li class="event-card" {
+                            p class="kind" { (locale.t(&format!("event.kind.{}", event.kind))) }
+                            h2 { a href={ "/events/" (event.slug) } { (event.title) } }
+                            p {
+                                (format::span(event.starts_at, event.ends_at, tz, locale))
+                                br;
+                                (event.venue_name)
+                            }
+                            @if event.status == "cancelled" {
+                                p class="notice notice-warning" { strong { (locale.t("event.cancelled")) } }
+                            }
+                            @if !event.summary.is_empty() { p { (event.summary) } }
+                        }
+                    }
+                }
+            }
+        },
+    )
+}

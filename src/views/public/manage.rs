@@ -1,0 +1,138 @@
+//! `/r/{token}`: a registrant's own page, reached by their secret link.
+use maud::{Markup, html};
+
+use crate::domain::registration::{EditForm, Field};
+use crate::i18n::Locale;
+use crate::services::manage::Managed;
+use crate::views::components::{FormErrors, InputKind, error_summary, text_field};
+use crate::views::format;
+use crate::views::layout::{PageOptions, page};
+
+/// A one-off message at the top of the manage page, after an action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Notice {
+    Registered,
+    Saved,
+    Cancelled,
+}
+
+impl Notice {
+    /// Parses the `?done=` query value.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "registered" => Some(Notice::Registered),
+            "saved" => Some(Notice::Saved),
+            "cancelled" => Some(Notice::Cancelled),
+            _ => None,
+        }
+    }
+
+    /// The `?done=` query value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Notice::Registered => "registered",
+            Notice::Saved => "saved",
+            Notice::Cancelled => "cancelled",
+        }
+    }
+}
+
+/// The manage page.
+pub fn render(
+    managed: &Managed,
+    token: &str,
+    notice: Option<Notice>,
+    form: &EditForm,
+    errors: &FormErrors,
+    member_name: Option<&str>,
+    locale: Locale,
+) -> Markup {
+    let registration = &managed.registration;
+    let event = &managed.event;
+    let tz = format::zone(&event.time_zone);
+    let title = locale.t("manage.title");
+    let path = format!("/r/{token}");
+    let cancelled = registration.status == "cancelled";
+    page(
+        locale,
+        &title,
+        &path,
+        PageOptions { noindex: true },
+        html! {
+            @if !errors.is_empty() { (error_summary(errors, locale)) }
+            @match notice {
+                Some(Notice::Registered) => div class="notice notice-success" role="status" {
+                    @if let Some(position) = managed.waitlist_position {
+                        p { strong { (locale.t("manage.waitlisted_thanks").replace("%{position}", &position.to_string())) } }
+                    } @else {
+                        p { strong { (locale.t("manage.thanks")) } }
+                    }
+                    p { (locale.t("manage.keep_link")) }
+                },
+                Some(Notice::Saved) => div class="notice notice-success" role="status" { p { (locale.t("manage.saved")) } },
+                Some(Notice::Cancelled) => div class="notice notice-success" role="status" { p { (locale.t("manage.cancelled_notice")) } },
+                None => {},
+            }
+            h1 { (title) }
+            p {
+                a href={ "/events/" (event.slug) } { (event.title) }
+                br;
+                (format::span(event.starts_at, event.ends_at, tz, locale)) ", " (event.venue_name)
+            }
+            @if event.status == "cancelled" {
+                p class="notice notice-warning" { strong { (locale.t("event.cancelled")) } }
+            }
+            h2 { (locale.t("manage.status")) }
+            p class="status" {
+                @match registration.status.as_str() {
+                    "confirmed" => strong { (locale.t("status.confirmed")) },
+                    "waitlisted" => strong {
+                        (locale.t("status.waitlisted").replace("%{position}", &managed.waitlist_position.unwrap_or(0).to_string()))
+                    },
+                    _ => strong { (locale.t("status.cancelled")) },
+                }
+            }
+            dl class="facts" {
+                dt { (locale.t("field.email")) } dd { (registration.email) }
+                dt { (locale.t("manage.affiliation")) }
+                dd { (member_name.or(registration.organisation.as_deref()).unwrap_or("")) }
+            }
+            @if !cancelled {
+                h2 { (locale.t("manage.edit_title")) }
+                form method="post" action=(path) novalidate {
+                    (text_field(Field::Name, &locale.t("field.name"), None, &form.name, true, InputKind::Text { autocomplete: "name" }, errors, locale))
+                    (text_field(Field::RoleTitle, &locale.t("field.role_title"), None, &form.role_title, true, InputKind::Text { autocomplete: "organization-title" }, errors, locale))
+                    (text_field(Field::Phone, &locale.t("field.phone"), None, &form.phone, false, InputKind::Tel, errors, locale))
+                    (text_field(Field::DietaryNeeds, &locale.t("field.dietary_needs"), Some(&locale.t("field.needs_hint")), &form.dietary_needs, false, InputKind::TextArea, errors, locale))
+                    (text_field(Field::AccessibilityNeeds, &locale.t("field.accessibility_needs"), Some(&locale.t("field.needs_hint")), &form.accessibility_needs, false, InputKind::TextArea, errors, locale))
+                    button type="submit" { (locale.t("manage.save")) }
+                }
+                h2 { (locale.t("manage.cancel_title")) }
+                p { a class="button button-secondary" href={ (path) "/cancel" } { (locale.t("manage.cancel_link")) } }
+            }
+        },
+    )
+}
+
+/// The confirmation step before cancelling.
+pub fn confirm_cancel(managed: &Managed, token: &str, locale: Locale) -> Markup {
+    let title = locale.t("cancel.title");
+    let path = format!("/r/{token}");
+    page(
+        locale,
+        &title,
+        &format!("{path}/cancel"),
+        PageOptions { noindex: true },
+        html! {
+            h1 { (title) }
+            p { (locale.t("cancel.body").replace("%{event}", &managed.event.title)) }
+            @if managed.registration.status == "confirmed" {
+                p { (locale.t("cancel.seat_passes_on")) }
+            }
+            form method="post" action={ (path) "/cancel" } {
+                button type="submit" class="button-warning" { (locale.t("cancel.confirm")) }
+            }
+            p { a href=(path) { (locale.t("cancel.keep")) } }
+        },
+    )
+}

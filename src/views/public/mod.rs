@@ -1,0 +1,5 @@
+//! Pages the public sees.
+pub mod event_page;
+pub mod events;
+pub mod manage;
+pub mod privacy;

@@ -1,0 +1,27 @@
+//! `/privacy`: what is stored, why, and for how long.
+use maud::{Markup, html};
+
+use crate::i18n::Locale;
+use crate::views::layout::{PageOptions, page};
+
+/// The privacy notice.
+pub fn render(locale: Locale) -> Markup {
+    let title = locale.t("privacy.title");
+    page(
+        locale,
+        &title,
+        "/privacy",
+        PageOptions::default(),
+        html! {
+            h1 { (title) }
+            h2 { (locale.t("privacy.what_title")) }
+            p { (locale.t("privacy.what")) }
+            h2 { (locale.t("privacy.why_title")) }
+            p { (locale.t("privacy.why")) }
+            h2 { (locale.t("privacy.how_long_title")) }
+            p { (locale.t("privacy.how_long")) }
+            h2 { (locale.t("privacy.rights_title")) }
+            p { (locale.t("privacy.rights")) }
+        },
+    )
+}
