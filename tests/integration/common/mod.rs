@@ -1,0 +1,253 @@
+//! Shared setup: spawn the app with its own database, make events, read pages.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use anmalan::app::{AppState, Application};
+use anmalan::config::Settings;
+use anmalan::domain::event::{EventStatus, Visibility};
+use anmalan::services::events::{EventSpec, demo_specs, import};
+use chrono::{Duration, NaiveDateTime, Utc};
+use scraper::{Html, Selector};
+use sea_orm::{ConnectionTrait, Database};
+use tokio::sync::oneshot;
+
+/// A running instance of the service.
+pub struct TestApp {
+    pub base_url: String,
+    pub client: reqwest::Client,
+    pub state: AppState,
+    pub database_url: String,
+    shutdown: Option<oneshot::Sender<()>>,
+    _dir: std::sync::Arc<tempfile::TempDir>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// A fresh, empty database URL for one test.
+pub async fn fresh_database(dir: &tempfile::TempDir) -> String {
+    match std::env::var("TEST_DATABASE_URL") {
+        Ok(admin_url) if !admin_url.is_empty() => {
+            let name = format!("anmalan_t_{}", uuid::Uuid::now_v7().simple());
+            let admin = Database::connect(&admin_url)
+                .await
+                .expect("connect to TEST_DATABASE_URL");
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await
+                .expect("create test database");
+            admin.close().await.ok();
+            let mut url = url::Url::parse(&admin_url).expect("TEST_DATABASE_URL is a URL");
+            url.set_path(&format!("/{name}"));
+            url.to_string()
+        }
+        _ => format!("sqlite://{}", dir.path().join("test.sqlite").display()),
+    }
+}
+
+/// The settings a test app runs with: the real loader, with the database,
+/// an ephemeral port and a temporary outbox folder.
+pub fn settings_for(
+    database_url: &str,
+    dir: &tempfile::TempDir,
+    extra: &[(&str, &str)],
+) -> Settings {
+    let mut env = HashMap::new();
+    env.insert("DATABASE_URL".to_owned(), database_url.to_owned());
+    env.insert("BIND".to_owned(), "127.0.0.1:0".to_owned());
+    env.insert(
+        "ANMALAN__MAIL__OUTBOX_DIR".to_owned(),
+        dir.path().join("outbox").display().to_string(),
+    );
+    for (k, v) in extra {
+        env.insert((*k).to_owned(), (*v).to_owned());
+    }
+    Settings::load_with_env(&config_dir(), &env).expect("test settings are valid")
+}
+
+pub fn config_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config")
+}
+
+impl TestApp {
+    /// Starts the service on its own fresh database.
+    pub async fn spawn() -> Self {
+        let dir = std::sync::Arc::new(tempfile::tempdir().expect("temp dir"));
+        let database_url = fresh_database(&dir).await;
+        Self::spawn_on(&database_url, dir).await
+    }
+
+    /// Starts another instance on the same database (scale-out tests).
+    pub async fn another_instance(&self) -> Self {
+        Self::spawn_on(&self.database_url, self._dir.clone()).await
+    }
+
+    async fn spawn_on(database_url: &str, dir: std::sync::Arc<tempfile::TempDir>) -> Self {
+        let settings = settings_for(database_url, &dir, &[]);
+        let app = Application::build(settings).await.expect("app builds");
+        let base_url = format!("http://127.0.0.1:{}", app.port());
+        let state = app.state();
+        let (tx, rx) = oneshot::channel::<()>();
+        tokio::spawn(app.run_until(async move {
+            let _ = rx.await;
+        }));
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("http client");
+        Self {
+            base_url,
+            client,
+            state,
+            database_url: database_url.to_owned(),
+            shutdown: Some(tx),
+            _dir: dir,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base_url, path)
+    }
+
+    /// Creates an event from a spec.
+    pub async fn create_event(&self, spec: &EventSpec) {
+        import(&self.state.db, spec).await.expect("event imports");
+    }
+
+    /// GET, returning status and body.
+    pub async fn get(&self, path: &str) -> (u16, String) {
+        let response = self.client.get(self.url(path)).send().await.expect("GET");
+        let status = response.status().as_u16();
+        (status, response.text().await.expect("body"))
+    }
+
+    /// POST a form, returning status, Location header and body.
+    pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> Posted {
+        let response = self
+            .client
+            .post(self.url(path))
+            .form(form)
+            .send()
+            .await
+            .expect("POST");
+        Posted::from(response).await
+    }
+
+    /// Registers `name <email>` for `slug` with a fresh submission key.
+    pub async fn register(&self, slug: &str, name: &str, email: &str) -> Posted {
+        let key = new_key();
+        self.post_form(
+            &format!("/events/{slug}/register"),
+            &registration_form(&key, name, email),
+        )
+        .await
+    }
+}
+
+/// The answer to a POST.
+pub struct Posted {
+    pub status: u16,
+    pub location: Option<String>,
+    pub body: String,
+}
+
+impl Posted {
+    async fn from(response: reqwest::Response) -> Self {
+        let status = response.status().as_u16();
+        let location = response
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let body = response.text().await.unwrap_or_default();
+        Self {
+            status,
+            location,
+            body,
+        }
+    }
+
+    /// The manage path this POST redirected to, without the query.
+    pub fn manage_path(&self) -> String {
+        let location = self.location.as_deref().expect("redirected");
+        location.split('?').next().unwrap_or_default().to_owned()
+    }
+}
+
+/// A fresh one-time submission key, as the form would carry.
+pub fn new_key() -> String {
+    anmalan::domain::token::SubmissionKey::generate()
+        .as_str()
+        .to_owned()
+}
+
+/// A complete, valid registration form.
+pub fn registration_form<'a>(
+    key: &'a str,
+    name: &'a str,
+    email: &'a str,
+) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("submission_key", key),
+        ("name", name),
+        ("email", email),
+        ("municipality", "2580"),
+        ("role_title", "Kommunstyrelsens ordförande"),
+        ("phone", ""),
+        ("dietary_needs", "Vegetarisk"),
+        ("accessibility_needs", ""),
+        ("consent", "yes"),
+    ]
+}
+
+fn local(offset: Duration) -> NaiveDateTime {
+    (Utc::now() + offset).naive_utc()
+}
+
+/// A public, open seminar with the given capacity, starting in 30 days.
+pub fn seminar(slug: &str, capacity: Option<u32>) -> EventSpec {
+    let mut spec = demo_specs(Utc::now().date_naive())
+        .into_iter()
+        .nth(1)
+        .expect("two demo events");
+    spec.slug = slug.to_owned();
+    spec.capacity = capacity;
+    spec.starts_at = local(Duration::days(30));
+    spec.ends_at = local(Duration::days(30) + Duration::hours(2));
+    spec.registration_opens_at = None;
+    spec.registration_closes_at = None;
+    spec.programme.clear();
+    spec.status = EventStatus::Published;
+    spec.visibility = Visibility::Public;
+    spec
+}
+
+/// Reads an HTML document.
+pub fn html(body: &str) -> Html {
+    Html::parse_document(body)
+}
+
+/// The text of every element matching `selector`.
+pub fn texts(body: &str, selector: &str) -> Vec<String> {
+    let doc = html(body);
+    let sel = Selector::parse(selector).expect("valid selector");
+    doc.select(&sel)
+        .map(|e| e.text().collect::<String>().trim().to_owned())
+        .collect()
+}
+
+/// The value of an attribute on the first element matching `selector`.
+pub fn attr(body: &str, selector: &str, name: &str) -> Option<String> {
+    let doc = html(body);
+    let sel = Selector::parse(selector).expect("valid selector");
+    doc.select(&sel)
+        .next()
+        .and_then(|e| e.value().attr(name).map(str::to_owned))
+}

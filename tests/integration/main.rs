@@ -1,0 +1,10 @@
+//! Integration tests: the real server on port 0, each test with its own
+//! database (a temporary SQLite file, or a fresh PostgreSQL database when
+//! TEST_DATABASE_URL is set).
+mod common;
+
+mod cli_and_config;
+mod concurrency;
+mod public_flow;
+mod safety;
+mod validation;

@@ -1,0 +1,122 @@
+//! Cross-site requests, oversized bodies, headers, tokens and health checks.
+use anmalan::db::entities::registration;
+use sea_orm::{EntityTrait, PaginatorTrait};
+use sha2::{Digest, Sha256};
+
+use crate::common::*;
+
+#[tokio::test]
+async fn a_cross_site_post_is_refused() {
+    let app = TestApp::spawn().await;
+    app.create_event(&seminar("almedalen", Some(10))).await;
+    let key = new_key();
+    let form = registration_form(&key, "Anna", "anna@example.org");
+    for (header, value) in [
+        ("origin", "https://evil.example"),
+        ("origin", "null"),
+        ("sec-fetch-site", "cross-site"),
+        ("sec-fetch-site", "same-site"),
+    ] {
+        let response = app
+            .client
+            .post(app.url("/events/almedalen/register"))
+            .header(header, value)
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 403, "{header}: {value}");
+        assert!(response.text().await.unwrap().contains("Förfrågan nekades"));
+    }
+    assert_eq!(
+        registration::Entity::find()
+            .count(&app.state.db)
+            .await
+            .unwrap(),
+        0
+    );
+
+    // The same form from our own origin is accepted.
+    let response = app
+        .client
+        .post(app.url("/events/almedalen/register"))
+        .header("origin", app.base_url.as_str())
+        .header("sec-fetch-site", "same-origin")
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
+}
+
+#[tokio::test]
+async fn an_oversized_body_gets_413() {
+    let app = TestApp::spawn().await;
+    app.create_event(&seminar("almedalen", Some(10))).await;
+    let key = new_key();
+    let huge = "x".repeat(200_000);
+    let mut form = registration_form(&key, "Anna", "anna@example.org");
+    form.push(("dietary_needs", huge.as_str()));
+    let response = app
+        .client
+        .post(app.url("/events/almedalen/register"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 413);
+    assert!(response.text().await.unwrap().contains("För mycket text"));
+}
+
+#[tokio::test]
+async fn pages_carry_the_security_headers() {
+    let app = TestApp::spawn().await;
+    let response = app.client.get(app.url("/")).send().await.unwrap();
+    let headers = response.headers();
+    let csp = headers["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"));
+    assert!(!csp.contains("unsafe-inline"));
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert!(headers.contains_key("x-request-id"));
+    let css = app
+        .client
+        .get(app.url("/static/app.css"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(css.status(), 200);
+    assert!(
+        css.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/css")
+    );
+}
+
+#[tokio::test]
+async fn manage_tokens_are_256_bit_and_stored_only_as_sha256() {
+    let app = TestApp::spawn().await;
+    app.create_event(&seminar("almedalen", Some(10))).await;
+    let posted = app.register("almedalen", "Anna", "anna@example.org").await;
+    let token = posted.manage_path().trim_start_matches("/r/").to_owned();
+    assert_eq!(token.len(), 43, "32 bytes in base64url");
+    let stored = registration::Entity::find()
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let bytes =
+        base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, &token).unwrap();
+    assert_eq!(
+        stored.manage_token_hash,
+        hex::encode(Sha256::digest(&bytes))
+    );
+    assert!(!format!("{stored:?}").contains(&token));
+}
+
+#[tokio::test]
+async fn health_and_readiness_answer() {
+    let app = TestApp::spawn().await;
+    assert_eq!(app.get("/healthz").await, (200, "ok".to_owned()));
+    assert_eq!(app.get("/readyz").await, (200, "ready".to_owned()));
+}
