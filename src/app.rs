@@ -4,10 +4,11 @@ use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
-use tokio::sync::Notify;
+use tokio::sync::{Notify, watch};
 
 use crate::config::{Settings, redacted_url};
 use crate::db;
+use crate::mail::transport::Transport;
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -18,7 +19,7 @@ pub struct App {
     pub settings: Settings,
     pub db: DatabaseConnection,
     /// Wakes the mail worker at once when a handler has written to the outbox.
-    pub mail_wakeup: Notify,
+    pub mail_wakeup: Arc<Notify>,
 }
 
 impl std::ops::Deref for AppState {
@@ -32,6 +33,7 @@ impl std::ops::Deref for AppState {
 pub struct Application {
     listener: TcpListener,
     state: AppState,
+    transport: Transport,
 }
 
 impl Application {
@@ -50,12 +52,17 @@ impl Application {
         tracing::info!(database = %redacted_url(&settings.database.url), "connecting to the database");
         let db = db::connect(&settings.database).await?;
         db::migrate(&db).await?;
+        let transport = Transport::from_settings(&settings.mail)?;
         let state = AppState(Arc::new(App {
             settings,
             db,
-            mail_wakeup: Notify::new(),
+            mail_wakeup: Arc::new(Notify::new()),
         }));
-        Ok(Self { listener, state })
+        Ok(Self {
+            listener,
+            state,
+            transport,
+        })
     }
 
     /// The port actually bound.
@@ -68,16 +75,30 @@ impl Application {
         self.state.clone()
     }
 
-    /// Serves until `shutdown` completes, then drains in-flight requests.
+    /// Serves and delivers mail until `shutdown` completes, then drains
+    /// in-flight requests and lets the mail worker finish its batch.
     pub async fn run_until(
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
+        let (stop_worker, stop) = watch::channel(false);
+        let worker = tokio::spawn(crate::mail::worker::run(
+            self.state.db.clone(),
+            self.state.settings.clone(),
+            self.transport,
+            self.state.mail_wakeup.clone(),
+            stop,
+        ));
         let router = crate::routes::router(self.state.clone());
         tracing::info!(url = %self.state.settings.server.base_url, bind = %self.state.settings.server.bind, "anmalan is listening");
-        axum::serve(self.listener, router)
+        let served = axum::serve(self.listener, router)
             .with_graceful_shutdown(shutdown)
-            .await?;
+            .await;
+        let _ = stop_worker.send(true);
+        if let Err(err) = worker.await {
+            tracing::error!(error = %err, "mail worker ended abnormally");
+        }
+        served?;
         self.state.db.clone().close().await?;
         tracing::info!("stopped");
         Ok(())

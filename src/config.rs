@@ -55,7 +55,13 @@ pub struct DatabaseSettings {
 pub struct MailSettings {
     pub smtp_url: Option<SecretString>,
     pub outbox_dir: PathBuf,
-    pub from: String,
+    pub from: lettre::message::Mailbox,
+    pub pool_size: u32,
+    pub timeout: std::time::Duration,
+    pub poll_interval: std::time::Duration,
+    pub retry_base: std::time::Duration,
+    pub give_up_after: chrono::Duration,
+    pub lease: chrono::Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -91,6 +97,12 @@ struct RawMail {
     smtp_url: SecretString,
     outbox_dir: PathBuf,
     from: String,
+    pool_size: u32,
+    timeout_secs: u64,
+    poll_interval_ms: u64,
+    retry_base_secs: u64,
+    give_up_after_hours: u32,
+    lease_secs: u32,
 }
 
 #[derive(Deserialize)]
@@ -195,13 +207,34 @@ impl Settings {
                 "must start with smtp:// or smtps://, or be empty",
             ));
         };
-        if raw.mail.from.parse::<lettre::message::Mailbox>().is_err() {
-            return Err(ConfigError::key(
+        let from: lettre::message::Mailbox = raw.mail.from.parse().map_err(|_| {
+            ConfigError::key(
                 "mail.from",
                 format!(
                     "must be an address like Name <name@example.org>, not {:?}",
                     raw.mail.from
                 ),
+            )
+        })?;
+        for (key, value) in [
+            ("mail.pool_size", u64::from(raw.mail.pool_size)),
+            ("mail.timeout_secs", raw.mail.timeout_secs),
+            ("mail.poll_interval_ms", raw.mail.poll_interval_ms),
+            ("mail.retry_base_secs", raw.mail.retry_base_secs),
+            (
+                "mail.give_up_after_hours",
+                u64::from(raw.mail.give_up_after_hours),
+            ),
+            ("mail.lease_secs", u64::from(raw.mail.lease_secs)),
+        ] {
+            if value == 0 {
+                return Err(ConfigError::key(key, "must be at least 1"));
+            }
+        }
+        if u64::from(raw.mail.lease_secs) <= raw.mail.timeout_secs {
+            return Err(ConfigError::key(
+                "mail.lease_secs",
+                "must be longer than mail.timeout_secs, or a slow send would be sent twice",
             ));
         }
         let json = match raw.log.format.as_str() {
@@ -228,7 +261,13 @@ impl Settings {
             mail: MailSettings {
                 smtp_url,
                 outbox_dir: raw.mail.outbox_dir,
-                from: raw.mail.from,
+                from,
+                pool_size: raw.mail.pool_size,
+                timeout: std::time::Duration::from_secs(raw.mail.timeout_secs),
+                poll_interval: std::time::Duration::from_millis(raw.mail.poll_interval_ms),
+                retry_base: std::time::Duration::from_secs(raw.mail.retry_base_secs),
+                give_up_after: chrono::Duration::hours(i64::from(raw.mail.give_up_after_hours)),
+                lease: chrono::Duration::seconds(i64::from(raw.mail.lease_secs)),
             },
             log: LogSettings {
                 json,

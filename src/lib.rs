@@ -1,6 +1,7 @@
 //! anmalan: event and seminar registration for Nätverket för starka
 //! industrikommuner. See README.md for the layout.
 pub mod app;
+pub mod calendar;
 pub mod cli;
 pub mod config;
 pub mod db;

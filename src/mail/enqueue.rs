@@ -10,7 +10,7 @@ use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::db::entities::{event, outbox, registration};
+use crate::db::entities::{outbox, registration};
 use crate::domain::token::ManageToken;
 
 /// Which message a row is.
@@ -53,35 +53,72 @@ pub struct Payload {
     /// The manage link's token, until the message is sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
-    /// Whether the invite is attached (an edit only re-sends it if it changed).
+    /// Which calendar object is attached, if any.
     #[serde(default)]
-    pub with_invite: bool,
+    pub invite: Option<InviteKind>,
+    /// For a moved event: what it was before, as shown to the reader.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previously: Option<Previously>,
 }
 
-/// Inserts one outbox row. `dedupe_key` is unique: writing the same message
-/// twice (a retried transaction) keeps one row.
-async fn insert(
+/// The calendar object a message carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum InviteKind {
+    Request,
+    Cancel,
+}
+
+/// The time and place an event had before it moved.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Previously {
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub venue: String,
+}
+
+/// Writes one message for `registration` to the outbox.
+pub async fn enqueue(
     db: &impl ConnectionTrait,
     registration: &registration::Model,
-    payload: Payload,
-    dedupe_key: String,
+    kind: MessageKind,
+    token: Option<&ManageToken>,
+    invite: Option<InviteKind>,
+    previously: Option<Previously>,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     let id = Uuid::now_v7();
+    let payload = Payload {
+        kind,
+        registration_id: registration.id,
+        sequence: registration.calendar_sequence,
+        token: token.map(ManageToken::as_link_part),
+        invite,
+        previously,
+    };
     let row = outbox::ActiveModel {
         id: Set(id),
         recipient: Set(registration.email.clone()),
-        kind: Set(payload.kind.as_str().to_owned()),
+        kind: Set(kind.as_str().to_owned()),
         registration_id: Set(Some(registration.id)),
         payload: Set(serde_json::to_string(&payload)
             .map_err(|e| DbErr::Custom(format!("outbox payload: {e}")))?),
-        dedupe_key: Set(dedupe_key),
-        status: Set("pending".to_owned()),
+        // One message per kind and state of the registration: every change
+        // writes `updated_at`, so a repeated write of the same change (a
+        // retried transaction) cannot queue the message twice.
+        dedupe_key: Set(format!(
+            "{}:{}:{}:{}",
+            kind.as_str(),
+            registration.id,
+            registration.calendar_sequence,
+            registration.updated_at.timestamp_micros()
+        )),
+        status: Set(super::outbox::PENDING.to_owned()),
         attempts: Set(0),
         next_attempt_at: Set(now),
         lease_until: Set(None),
         last_error: Set(None),
-        message_id: Set(format!("{id}@anmalan")),
+        message_id: Set(id.to_string()),
         created_at: Set(now),
         sent_at: Set(None),
     };
@@ -90,113 +127,4 @@ async fn insert(
         .exec_without_returning(db)
         .await?;
     Ok(())
-}
-
-fn key(
-    kind: MessageKind,
-    registration: &registration::Model,
-    discriminator: impl std::fmt::Display,
-) -> String {
-    format!("{}:{}:{}", kind.as_str(), registration.id, discriminator)
-}
-
-/// A new registration: a confirmation with the invite, or the waitlist notice.
-pub async fn registered(
-    db: &impl ConnectionTrait,
-    _event: &event::Model,
-    registration: &registration::Model,
-    token: &ManageToken,
-    now: DateTime<Utc>,
-) -> Result<(), DbErr> {
-    let kind = if registration.status == "confirmed" {
-        MessageKind::Confirmed
-    } else {
-        MessageKind::Waitlisted
-    };
-    let payload = Payload {
-        kind,
-        registration_id: registration.id,
-        sequence: registration.calendar_sequence,
-        token: Some(token.as_link_part()),
-        with_invite: kind == MessageKind::Confirmed,
-    };
-    insert(db, registration, payload, key(kind, registration, 0), now).await
-}
-
-/// A waitlisted registration got a seat.
-pub async fn promoted(
-    db: &impl ConnectionTrait,
-    _event: &event::Model,
-    registration: &registration::Model,
-    now: DateTime<Utc>,
-) -> Result<(), DbErr> {
-    let payload = Payload {
-        kind: MessageKind::Promoted,
-        registration_id: registration.id,
-        sequence: registration.calendar_sequence,
-        token: None,
-        with_invite: true,
-    };
-    let dedupe = key(MessageKind::Promoted, registration, now.timestamp_micros());
-    insert(db, registration, payload, dedupe, now).await
-}
-
-/// The registrant changed their details.
-pub async fn edited(
-    db: &impl ConnectionTrait,
-    _event: &event::Model,
-    registration: &registration::Model,
-    invite_changed: bool,
-    now: DateTime<Utc>,
-) -> Result<(), DbErr> {
-    let payload = Payload {
-        kind: MessageKind::Edited,
-        registration_id: registration.id,
-        sequence: registration.calendar_sequence,
-        token: None,
-        with_invite: invite_changed && registration.status == "confirmed",
-    };
-    let dedupe = key(MessageKind::Edited, registration, now.timestamp_micros());
-    insert(db, registration, payload, dedupe, now).await
-}
-
-/// The registration was cancelled: a CANCEL for the invite.
-pub async fn cancelled(
-    db: &impl ConnectionTrait,
-    _event: &event::Model,
-    registration: &registration::Model,
-    now: DateTime<Utc>,
-) -> Result<(), DbErr> {
-    let payload = Payload {
-        kind: MessageKind::Cancelled,
-        registration_id: registration.id,
-        sequence: registration.calendar_sequence,
-        token: None,
-        with_invite: true,
-    };
-    let dedupe = key(
-        MessageKind::Cancelled,
-        registration,
-        registration.calendar_sequence,
-    );
-    insert(db, registration, payload, dedupe, now).await
-}
-
-/// Someone submitted an address that is already registered: its (new) link.
-pub async fn link_again(
-    db: &impl ConnectionTrait,
-    _event: &event::Model,
-    registration: &registration::Model,
-    token: &ManageToken,
-    now: DateTime<Utc>,
-) -> Result<(), DbErr> {
-    let payload = Payload {
-        kind: MessageKind::LinkAgain,
-        registration_id: registration.id,
-        sequence: registration.calendar_sequence,
-        token: Some(token.as_link_part()),
-        with_invite: false,
-    };
-    let dedupe = key(MessageKind::LinkAgain, registration, now.timestamp_micros());
-    insert(db, registration, payload, dedupe, now).await
 }

@@ -12,7 +12,7 @@ use crate::db::{self, events, registrations};
 use crate::domain::event::RegistrationStatus;
 use crate::domain::registration::RegistrationEdit;
 use crate::domain::token::ManageToken;
-use crate::mail;
+use crate::mail::enqueue::{InviteKind, MessageKind, enqueue};
 
 /// A registration together with its event, as the manage page needs them.
 #[derive(Debug, Clone)]
@@ -49,6 +49,7 @@ pub async fn edit(
     db: &DatabaseConnection,
     managed: &Managed,
     edit: &RegistrationEdit,
+    token: &ManageToken,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
     let txn = db::begin_write(db).await?;
@@ -74,7 +75,18 @@ pub async fn edit(
         active.calendar_sequence = Set(current.calendar_sequence + 1);
     }
     let saved = active.update(&txn).await?;
-    mail::enqueue::edited(&txn, &managed.event, &saved, invite_changed, now).await?;
+    let invite = (invite_changed && saved.status == RegistrationStatus::Confirmed.as_str())
+        .then_some(InviteKind::Request);
+    enqueue(
+        &txn,
+        &saved,
+        MessageKind::Edited,
+        Some(token),
+        invite,
+        None,
+        now,
+    )
+    .await?;
     txn.commit().await?;
     Ok(true)
 }
@@ -85,6 +97,7 @@ pub async fn edit(
 pub async fn cancel(
     db: &DatabaseConnection,
     registration_id: uuid::Uuid,
+    token: Option<&ManageToken>,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     let txn = db::begin_write(db).await?;
@@ -126,8 +139,19 @@ pub async fn cancel(
         .one(&txn)
         .await?
         .ok_or_else(|| DbErr::RecordNotFound(current.id.to_string()))?;
-    mail::enqueue::cancelled(&txn, &event, &after, now).await?;
-    if current.status == RegistrationStatus::Confirmed.as_str() {
+    let held_seat = current.status == RegistrationStatus::Confirmed.as_str();
+    let invite = held_seat.then_some(InviteKind::Cancel);
+    enqueue(
+        &txn,
+        &after,
+        MessageKind::Cancelled,
+        token,
+        invite,
+        None,
+        now,
+    )
+    .await?;
+    if held_seat {
         pass_seat_on(&txn, &event, now).await?;
     }
     txn.commit().await
@@ -158,11 +182,27 @@ async fn pass_seat_on(
             .exec(txn)
             .await?;
         if promoted.rows_affected == 1 {
-            let promoted = registration::Entity::find_by_id(waiting.id)
-                .one(txn)
-                .await?
-                .ok_or_else(|| DbErr::RecordNotFound(waiting.id.to_string()))?;
-            return mail::enqueue::promoted(txn, event, &promoted, now).await;
+            // The promoted person needs a working link in this email; only
+            // hashes are stored, so they get a new one (see send_link_again).
+            let token = ManageToken::generate();
+            let mut active: registration::ActiveModel =
+                registration::Entity::find_by_id(waiting.id)
+                    .one(txn)
+                    .await?
+                    .ok_or_else(|| DbErr::RecordNotFound(waiting.id.to_string()))?
+                    .into();
+            active.manage_token_hash = Set(token.hash());
+            let promoted = active.update(txn).await?;
+            return enqueue(
+                txn,
+                &promoted,
+                MessageKind::Promoted,
+                Some(&token),
+                Some(InviteKind::Request),
+                None,
+                now,
+            )
+            .await;
         }
     }
     events::release_seat(txn, event.id).await
@@ -177,7 +217,6 @@ const LINK_AGAIN_INTERVAL: Duration = Duration::minutes(10);
 /// a working link. Runs in the caller's transaction.
 pub async fn send_link_again(
     txn: &impl ConnectionTrait,
-    event: &event::Model,
     existing: registration::Model,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
@@ -191,6 +230,16 @@ pub async fn send_link_again(
     let mut active: registration::ActiveModel = existing.into();
     active.manage_token_hash = Set(token.hash());
     active.link_resent_at = Set(Some(now));
+    active.updated_at = Set(now);
     let saved = active.update(txn).await?;
-    mail::enqueue::link_again(txn, event, &saved, &token, now).await
+    enqueue(
+        txn,
+        &saved,
+        MessageKind::LinkAgain,
+        Some(&token),
+        None,
+        None,
+        now,
+    )
+    .await
 }

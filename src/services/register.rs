@@ -11,7 +11,7 @@ use crate::domain::event::{EventStatus, RegistrationStatus, RegistrationWindow};
 use crate::domain::registration::{Affiliation, NewRegistration};
 use crate::domain::token::{ManageToken, SubmissionKey};
 use crate::i18n::Locale;
-use crate::mail;
+use crate::mail::enqueue::{InviteKind, MessageKind, enqueue};
 
 /// What became of a submitted registration form.
 #[derive(Debug)]
@@ -114,7 +114,7 @@ async fn register_once(
         }
         .update(&txn)
         .await?;
-        super::manage::send_link_again(&txn, event, existing, now).await?;
+        super::manage::send_link_again(&txn, existing, now).await?;
         txn.commit().await?;
         return Ok(RegisterOutcome::AlreadyRegistered);
     }
@@ -170,7 +170,12 @@ async fn register_once(
     }
     .update(&txn)
     .await?;
-    mail::enqueue::registered(&txn, event, &saved, &token, now).await?;
+    let (kind, invite) = if confirmed {
+        (MessageKind::Confirmed, Some(InviteKind::Request))
+    } else {
+        (MessageKind::Waitlisted, None)
+    };
+    enqueue(&txn, &saved, kind, Some(&token), invite, None, now).await?;
     txn.commit().await?;
     Ok(RegisterOutcome::Registered(token))
 }

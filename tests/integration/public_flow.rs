@@ -260,11 +260,19 @@ async fn a_full_event_puts_people_on_the_waitlist_and_a_cancellation_promotes_th
     app.post_form(&format!("{}/cancel", a.manage_path()), &[])
         .await;
 
-    let (_, page) = app.get(&c.manage_path()).await;
-    assert!(
-        page.contains("Bekräftad"),
+    let promoted = registration::Entity::find()
+        .filter(registration::Column::Email.eq("c@example.org"))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        promoted.status, "confirmed",
         "the first on the waitlist got the seat"
     );
+    // Only hashes are stored, so the promotion email carries a new link and
+    // the waitlist email's link stops working.
+    assert_eq!(app.get(&c.manage_path()).await.0, 404);
     let (_, page) = app.get(&d.manage_path()).await;
     assert!(page.contains("På väntelistan, plats 1."));
     let confirmed = registration::Entity::find()

@@ -10,6 +10,7 @@ use serde::Deserialize;
 use crate::app::AppState;
 use crate::db::events;
 use crate::domain::registration::EditForm;
+use crate::domain::token::ManageToken;
 use crate::error::AppError;
 use crate::i18n::Locale;
 use crate::services::manage::{self, Managed};
@@ -95,7 +96,9 @@ pub async fn edit(
     let managed = open(&state, &token).await?;
     match form.parse() {
         Ok(edit) => {
-            manage::edit(&state.db, &managed, &edit, Utc::now()).await?;
+            let token = ManageToken::parse(&token).ok_or(AppError::NotFound)?;
+            manage::edit(&state.db, &managed, &edit, &token, Utc::now()).await?;
+            let token = token.as_link_part();
             state.mail_wakeup.notify_one();
             Ok(
                 Redirect::to(&format!("/r/{token}?done={}", Notice::Saved.as_str()))
@@ -137,7 +140,14 @@ pub async fn cancel(
     Path(token): Path<String>,
 ) -> Result<Redirect, AppError> {
     let managed = open(&state, &token).await?;
-    manage::cancel(&state.db, managed.registration.id, Utc::now()).await?;
+    let parsed = ManageToken::parse(&token);
+    manage::cancel(
+        &state.db,
+        managed.registration.id,
+        parsed.as_ref(),
+        Utc::now(),
+    )
+    .await?;
     state.mail_wakeup.notify_one();
     Ok(Redirect::to(&format!(
         "/r/{token}?done={}",

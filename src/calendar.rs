@@ -1,0 +1,238 @@
+//! iCalendar files (RFC 5545, with RFC 5546 iTIP methods): the registrant's
+//! own invite (REQUEST / CANCEL), the public event (PUBLISH), and the feed.
+//!
+//! Structure comes from the `ics` crate. Two things are done here on top:
+//! parameter values are quoted when they contain `:;,` (the crate writes them
+//! raw), and lines are folded so that no line, continuation lines included,
+//! exceeds 75 octets (the crate folds content at 75 octets and then prefixes
+//! the continuation with a space, giving 76).
+use chrono::{DateTime, Utc};
+use ics::components::Parameter;
+use ics::properties::{
+    Attendee, Description, DtEnd, DtStart, Location, Method, Organizer, Sequence, Status, Summary,
+    URL,
+};
+use ics::{Event, ICalendar, escape_text};
+
+use crate::db::entities::{event, registration};
+
+/// The iTIP method of a calendar object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CalendarMethod {
+    Request,
+    Cancel,
+    Publish,
+}
+
+impl CalendarMethod {
+    /// The METHOD value, also used as the MIME `method` parameter.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CalendarMethod::Request => "REQUEST",
+            CalendarMethod::Cancel => "CANCEL",
+            CalendarMethod::Publish => "PUBLISH",
+        }
+    }
+}
+
+const PRODID: &str = "-//Natverket for starka industrikommuner//anmalan//SV";
+/// The display name of the organiser in invites.
+pub const ORGANISER_NAME: &str = "Nätverket för starka industrikommuner";
+
+/// A UTC date-time in iCalendar form: `20270629T080000Z`.
+pub fn utc(at: DateTime<Utc>) -> String {
+    at.format("%Y%m%dT%H%M%SZ").to_string()
+}
+
+/// A parameter value: control characters and DQUOTE (not allowed in a
+/// param-value, RFC 5545 §3.1) are dropped; the value is quoted when it
+/// contains `:`, `;` or `,`.
+pub fn param_value(value: &str) -> String {
+    let clean: String = value
+        .chars()
+        .filter(|c| !c.is_control() && *c != '"')
+        .collect();
+    if clean.contains([':', ';', ',']) {
+        format!("\"{clean}\"")
+    } else {
+        clean
+    }
+}
+
+/// Folds content lines at 75 octets including the leading space of
+/// continuation lines, never inside a UTF-8 character (RFC 5545 §3.1).
+pub fn fold_lines(text: &str) -> String {
+    let unfolded = text.replace("\r\n ", "");
+    let mut out = String::with_capacity(unfolded.len() + unfolded.len() / 25);
+    for line in unfolded.split_terminator("\r\n") {
+        let mut rest = line;
+        let mut limit = 75;
+        loop {
+            if rest.len() <= limit {
+                out.push_str(rest);
+                out.push_str("\r\n");
+                break;
+            }
+            let mut cut = limit;
+            while !rest.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            out.push_str(&rest[..cut]);
+            out.push_str("\r\n ");
+            rest = &rest[cut..];
+            limit = 74;
+        }
+    }
+    out
+}
+
+/// The host part of registration UIDs: `<registration-uuid>@<host>`.
+pub fn uid_host(base_url: &url::Url) -> String {
+    base_url.host_str().unwrap_or("anmalan").to_owned()
+}
+
+fn location(event: &event::Model) -> String {
+    if event.venue_address.is_empty() {
+        event.venue_name.clone()
+    } else {
+        format!("{}, {}", event.venue_name, event.venue_address)
+    }
+}
+
+fn base_event<'a>(uid: String, event: &event::Model, now: DateTime<Utc>, url: String) -> Event<'a> {
+    let mut vevent = Event::new(uid, utc(now));
+    vevent.push(DtStart::new(utc(event.starts_at)));
+    vevent.push(DtEnd::new(utc(event.ends_at)));
+    vevent.push(Summary::new(escape_text(event.title.clone())));
+    vevent.push(Location::new(escape_text(location(event))));
+    vevent.push(URL::new(url));
+    vevent
+}
+
+fn organizer<'a>(event: &event::Model) -> Organizer<'a> {
+    let mut organizer = Organizer::new(format!("mailto:{}", event.organiser_email));
+    organizer.add(Parameter::new("CN", param_value(ORGANISER_NAME)));
+    organizer
+}
+
+fn finish(calendar: ICalendar<'_>) -> String {
+    fold_lines(&calendar.to_string())
+}
+
+/// What a registrant's invite says beyond the event itself.
+pub struct Invite<'a> {
+    pub event: &'a event::Model,
+    pub registration: &'a registration::Model,
+    pub method: CalendarMethod,
+    pub sequence: i32,
+    pub uid_host: &'a str,
+    pub event_url: String,
+    /// Text for DESCRIPTION: the summary and how to change the registration.
+    pub description: String,
+}
+
+/// The registrant's own invite: REQUEST (with them as ATTENDEE, accepted)
+/// or CANCEL (STATUS:CANCELLED). Same UID for its whole life.
+pub fn invite(invite: &Invite<'_>, now: DateTime<Utc>) -> String {
+    let mut calendar = ICalendar::new("2.0", PRODID);
+    calendar.push(Method::new(invite.method.as_str()));
+    let uid = format!("{}@{}", invite.registration.id, invite.uid_host);
+    let mut vevent = base_event(uid, invite.event, now, invite.event_url.clone());
+    vevent.push(Sequence::new(invite.sequence.to_string()));
+    vevent.push(Description::new(escape_text(invite.description.clone())));
+    vevent.push(organizer(invite.event));
+    let mut attendee = Attendee::new(format!("mailto:{}", invite.registration.email));
+    attendee.add(Parameter::new("CN", param_value(&invite.registration.name)));
+    attendee.add(Parameter::new("ROLE", "REQ-PARTICIPANT"));
+    attendee.add(Parameter::new("PARTSTAT", "ACCEPTED"));
+    attendee.add(Parameter::new("RSVP", "FALSE"));
+    vevent.push(attendee);
+    vevent.push(Status::new(match invite.method {
+        CalendarMethod::Cancel => "CANCELLED",
+        _ => "CONFIRMED",
+    }));
+    calendar.add_event(vevent);
+    finish(calendar)
+}
+
+fn public_vevent<'a>(
+    event: &event::Model,
+    uid_host: &str,
+    url: String,
+    now: DateTime<Utc>,
+) -> Event<'a> {
+    let mut vevent = base_event(format!("event-{}@{}", event.id, uid_host), event, now, url);
+    vevent.push(Sequence::new(event.calendar_sequence.to_string()));
+    vevent.push(Description::new(escape_text(event.summary.clone())));
+    vevent.push(organizer(event));
+    vevent.push(Status::new(if event.status == "cancelled" {
+        "CANCELLED"
+    } else {
+        "CONFIRMED"
+    }));
+    vevent
+}
+
+/// The public event as PUBLISH, without attendees.
+pub fn publish(
+    event: &event::Model,
+    uid_host: &str,
+    event_url: String,
+    now: DateTime<Utc>,
+) -> String {
+    let mut calendar = ICalendar::new("2.0", PRODID);
+    calendar.push(Method::new(CalendarMethod::Publish.as_str()));
+    calendar.add_event(public_vevent(event, uid_host, event_url, now));
+    finish(calendar)
+}
+
+/// A subscribable feed of events (`/calendar.ics`), refreshed hourly.
+pub fn feed(
+    name: &str,
+    events: &[(event::Model, String)],
+    uid_host: &str,
+    now: DateTime<Utc>,
+) -> String {
+    use ics::properties::{Name, RefreshInterval};
+    let mut calendar = ICalendar::new("2.0", PRODID);
+    calendar.push(Method::new(CalendarMethod::Publish.as_str()));
+    calendar.push(Name::new(escape_text(name.to_owned())));
+    calendar.push(ics::components::Property::new(
+        "X-WR-CALNAME",
+        escape_text(name.to_owned()),
+    ));
+    calendar.push(RefreshInterval::new("PT1H"));
+    calendar.push(ics::components::Property::new("X-PUBLISHED-TTL", "PT1H"));
+    for (event, url) in events {
+        calendar.add_event(public_vevent(event, uid_host, url.clone(), now));
+    }
+    finish(calendar)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folding_keeps_every_line_within_75_octets_and_whole_characters() {
+        let long = format!(
+            "DESCRIPTION:{}\r\n",
+            "Åsa öppnar välkomstmötet i Örnsköldsvik. ".repeat(6)
+        );
+        let folded = fold_lines(&long);
+        for line in folded.split("\r\n") {
+            assert!(line.len() <= 75, "{} octets: {line}", line.len());
+        }
+        assert_eq!(folded.replace("\r\n ", ""), long);
+    }
+
+    #[test]
+    fn parameter_values_are_quoted_and_cleaned() {
+        assert_eq!(param_value("Anna Berg"), "Anna Berg");
+        assert_eq!(param_value("Berg, Anna"), "\"Berg, Anna\"");
+        assert_eq!(
+            param_value("Åsa \"Test\", Jr; <x>\r\nBcc: e"),
+            "\"Åsa Test, Jr; <x>Bcc: e\""
+        );
+    }
+}

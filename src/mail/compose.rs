@@ -1,0 +1,96 @@
+//! Turns a rendered email into MIME (RFC 5322 bytes) with lettre.
+//!
+//! Layout (DESIGN.md "Calendar lifecycle"): `multipart/mixed` holding a
+//! `multipart/alternative` of text/plain, text/html and, for invites,
+//! `text/calendar; charset=UTF-8; method=…`, followed by the same calendar as
+//! an `invite.ics` attachment. The MIME `method` always equals METHOD.
+use lettre::Message;
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
+
+use super::messages::RenderedEmail;
+
+/// `Auto-Submitted: auto-generated` (RFC 3834), so that auto-responders
+/// stay quiet.
+#[derive(Clone)]
+struct AutoSubmitted;
+
+impl lettre::message::header::Header for AutoSubmitted {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("Auto-Submitted")
+    }
+
+    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(Self)
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), "auto-generated".to_owned())
+    }
+}
+
+/// Removes every control character (CR and LF above all), so nothing a user
+/// typed can start a new header line.
+pub fn header_safe(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect::<String>()
+        .trim()
+        .to_owned()
+}
+
+/// Who the message is from and to.
+pub struct Envelope<'a> {
+    pub message_id: &'a str,
+    pub from: &'a Mailbox,
+    pub reply_to: &'a str,
+    pub to_name: &'a str,
+    pub to_email: &'a str,
+    pub domain: &'a str,
+}
+
+/// Builds the message.
+pub fn compose(envelope: &Envelope<'_>, email: &RenderedEmail) -> anyhow::Result<Message> {
+    let to = Mailbox::new(
+        Some(header_safe(envelope.to_name)),
+        envelope.to_email.parse()?,
+    );
+    let from = Mailbox::new(
+        envelope.from.name.as_deref().map(header_safe),
+        envelope.from.email.clone(),
+    );
+    let builder = Message::builder()
+        .message_id(Some(format!(
+            "<{}@{}>",
+            envelope.message_id, envelope.domain
+        )))
+        .from(from)
+        .reply_to(Mailbox::new(None, envelope.reply_to.parse()?))
+        .to(to)
+        .subject(header_safe(&email.subject))
+        .header(AutoSubmitted);
+    let mut alternative = MultiPart::alternative()
+        .singlepart(SinglePart::plain(email.text.clone()))
+        .singlepart(SinglePart::html(email.html.clone()));
+    let message = match &email.calendar {
+        None => builder.multipart(MultiPart::mixed().multipart(alternative))?,
+        Some((method, ics)) => {
+            let inline = ContentType::parse(&format!(
+                "text/calendar; charset=UTF-8; method={}",
+                method.as_str()
+            ))?;
+            alternative =
+                alternative.singlepart(SinglePart::builder().header(inline).body(ics.clone()));
+            let attachment = Attachment::new("invite.ics".to_owned()).body(
+                ics.clone(),
+                ContentType::parse("application/ics; name=\"invite.ics\"")?,
+            );
+            builder.multipart(
+                MultiPart::mixed()
+                    .multipart(alternative)
+                    .singlepart(attachment),
+            )?
+        }
+    };
+    Ok(message)
+}

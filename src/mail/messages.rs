@@ -1,0 +1,268 @@
+//! The text of every email, rendered in the registrant's language as plain
+//! text and as HTML (maud) from one description, plus its calendar object.
+use chrono::{DateTime, Utc};
+use maud::{DOCTYPE, Markup, html};
+
+use super::enqueue::{InviteKind, MessageKind, Payload};
+use crate::calendar::{self, CalendarMethod, Invite};
+use crate::db::entities::{event, programme_item, registration};
+use crate::i18n::Locale;
+use crate::views::format;
+
+/// Everything a message is rendered from.
+pub struct MessageContext<'a> {
+    pub payload: &'a Payload,
+    pub event: &'a event::Model,
+    pub registration: &'a registration::Model,
+    pub programme: &'a [programme_item::Model],
+    pub waitlist_position: Option<u64>,
+    /// The member municipality's name, or the organisation.
+    pub affiliation: String,
+    pub base_url: &'a url::Url,
+}
+
+/// A rendered email, before it becomes MIME.
+#[derive(Debug, Clone)]
+pub struct RenderedEmail {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    pub calendar: Option<(CalendarMethod, String)>,
+}
+
+fn fill(template: String, pairs: &[(&str, &str)]) -> String {
+    pairs.iter().fold(template, |text, (key, value)| {
+        text.replace(&format!("%{{{key}}}"), value)
+    })
+}
+
+/// The manage link, or `None` when this message does not carry one.
+fn manage_url(ctx: &MessageContext<'_>) -> Option<String> {
+    let token = ctx.payload.token.as_deref()?;
+    ctx.base_url
+        .join(&format!("r/{token}"))
+        .ok()
+        .map(String::from)
+}
+
+fn event_url(ctx: &MessageContext<'_>) -> String {
+    ctx.base_url
+        .join(&format!("events/{}", ctx.event.slug))
+        .map(String::from)
+        .unwrap_or_default()
+}
+
+/// One paragraph-level description of the message, shared by both forms.
+struct Letter {
+    subject: String,
+    greeting: String,
+    lead: Vec<String>,
+    facts: Vec<(String, String)>,
+    programme: Vec<String>,
+    link: Option<(String, String)>,
+    footer: Vec<String>,
+}
+
+fn letter(ctx: &MessageContext<'_>, locale: Locale) -> Letter {
+    let event = ctx.event;
+    let tz = format::zone(&event.time_zone);
+    let kind = ctx.payload.kind.as_str();
+    let position = ctx.waitlist_position.unwrap_or(0).to_string();
+    let when = format::span(event.starts_at, event.ends_at, tz, locale);
+    let place = if event.venue_address.is_empty() {
+        event.venue_name.clone()
+    } else {
+        format!("{}, {}", event.venue_name, event.venue_address)
+    };
+    let previously = ctx
+        .payload
+        .previously
+        .as_ref()
+        .map(|p| {
+            format!(
+                "{}, {}",
+                format::span(p.starts_at, p.ends_at, tz, locale),
+                p.venue
+            )
+        })
+        .unwrap_or_default();
+    let pairs = [
+        ("event", event.title.as_str()),
+        ("name", ctx.registration.name.as_str()),
+        ("position", position.as_str()),
+        ("previously", previously.as_str()),
+    ];
+    let status_key = match ctx.registration.status.as_str() {
+        "confirmed" => "status.confirmed",
+        "waitlisted" => "status.waitlisted",
+        _ => "status.cancelled",
+    };
+    let mut facts = vec![
+        (locale.t("event.when"), when),
+        (locale.t("event.where"), place),
+        (
+            locale.t("manage.status"),
+            fill(locale.t(status_key), &pairs),
+        ),
+        (locale.t("field.name"), ctx.registration.name.clone()),
+        (locale.t("manage.affiliation"), ctx.affiliation.clone()),
+        (
+            locale.t("field.role_title"),
+            ctx.registration.role_title.clone(),
+        ),
+    ];
+    for (key, value) in [
+        ("field.phone", &ctx.registration.phone),
+        ("field.dietary_needs", &ctx.registration.dietary_needs),
+        (
+            "field.accessibility_needs",
+            &ctx.registration.accessibility_needs,
+        ),
+    ] {
+        if let Some(value) = value {
+            facts.push((locale.t(key), value.clone()));
+        }
+    }
+    let with_programme = matches!(
+        ctx.payload.kind,
+        MessageKind::Confirmed | MessageKind::Promoted | MessageKind::EventMoved
+    ) && ctx.registration.status == "confirmed";
+    let programme = if with_programme {
+        ctx.programme
+            .iter()
+            .map(|item| {
+                let mut line = format!(
+                    "{} {}",
+                    format::day(item.starts_at, tz, locale),
+                    format::time(item.starts_at, tz, locale)
+                );
+                if let Some(end) = item.ends_at {
+                    line.push_str(&format!("–{}", format::time(end, tz, locale)));
+                }
+                line.push_str(&format!(" {}", item.title));
+                if let Some(place) = &item.place {
+                    line.push_str(&format!(", {place}"));
+                }
+                line
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let mut lead = vec![fill(locale.t(&format!("mail.{kind}.lead")), &pairs)];
+    if ctx.payload.invite == Some(InviteKind::Request) {
+        lead.push(locale.t("mail.invite_attached"));
+    } else if ctx.payload.invite == Some(InviteKind::Cancel) {
+        lead.push(locale.t("mail.cancel_attached"));
+    }
+    let active = ctx.registration.status != "cancelled" && event.status != "cancelled";
+    let link = manage_url(ctx)
+        .filter(|_| active)
+        .map(|url| (locale.t("mail.manage_link"), url));
+    let mut footer = Vec::new();
+    if link.is_none() && active {
+        footer.push(locale.t("mail.use_latest_link"));
+    }
+    footer.push(fill(
+        locale.t("mail.event_page"),
+        &[("url", &event_url(ctx))],
+    ));
+    footer.push(locale.t("mail.footer"));
+    Letter {
+        subject: fill(locale.t(&format!("mail.{kind}.subject")), &pairs),
+        greeting: fill(locale.t("mail.greeting"), &pairs),
+        lead,
+        facts,
+        programme,
+        link,
+        footer,
+    }
+}
+
+fn text_of(letter: &Letter, locale: Locale) -> String {
+    let mut out = format!("{}\n\n", letter.greeting);
+    for paragraph in &letter.lead {
+        out.push_str(paragraph);
+        out.push_str("\n\n");
+    }
+    if let Some((label, url)) = &letter.link {
+        out.push_str(&format!("{label}:\n{url}\n\n"));
+    }
+    for (label, value) in &letter.facts {
+        out.push_str(&format!("{label}: {value}\n"));
+    }
+    if !letter.programme.is_empty() {
+        out.push_str(&format!("\n{}:\n", locale.t("event.programme")));
+        for line in &letter.programme {
+            out.push_str(&format!("- {line}\n"));
+        }
+    }
+    out.push('\n');
+    for line in &letter.footer {
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
+fn html_of(letter: &Letter, locale: Locale) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang=(locale.as_str()) {
+            head { meta charset="utf-8"; title { (letter.subject) } }
+            body style="font-family: sans-serif; line-height: 1.5; color: #1b1b1b;" {
+                p { (letter.greeting) }
+                @for paragraph in &letter.lead { p { (paragraph) } }
+                @if let Some((label, url)) = &letter.link {
+                    p { a href=(url) style="color: #0b4f6c; font-weight: bold;" { (label) } }
+                }
+                table role="presentation" {
+                    @for (label, value) in &letter.facts {
+                        tr { th align="left" valign="top" style="padding-right: 1em;" { (label) } td { (value) } }
+                    }
+                }
+                @if !letter.programme.is_empty() {
+                    h2 style="font-size: 1.1em;" { (locale.t("event.programme")) }
+                    ul { @for line in &letter.programme { li { (line) } } }
+                }
+                @for line in &letter.footer { p style="color: #4a4a4a;" { (line) } }
+            }
+        }
+    }
+}
+
+/// Renders a message in the registrant's language.
+pub fn render(ctx: &MessageContext<'_>, now: DateTime<Utc>) -> RenderedEmail {
+    let locale = Locale::parse(&ctx.registration.locale).unwrap_or_default();
+    let letter = letter(ctx, locale);
+    let calendar = ctx.payload.invite.map(|kind| {
+        let method = match kind {
+            InviteKind::Request => CalendarMethod::Request,
+            InviteKind::Cancel => CalendarMethod::Cancel,
+        };
+        let mut description = ctx.event.summary.clone();
+        match manage_url(ctx) {
+            Some(url) => {
+                description.push_str(&format!("\n\n{}: {url}", locale.t("mail.manage_link")))
+            }
+            None => description.push_str(&format!("\n\n{}", event_url(ctx))),
+        }
+        let host = calendar::uid_host(ctx.base_url);
+        let invite = Invite {
+            event: ctx.event,
+            registration: ctx.registration,
+            method,
+            sequence: ctx.payload.sequence,
+            uid_host: &host,
+            event_url: event_url(ctx),
+            description,
+        };
+        (method, calendar::invite(&invite, now))
+    });
+    RenderedEmail {
+        subject: letter.subject.clone(),
+        text: text_of(&letter, locale),
+        html: html_of(&letter, locale).into_string(),
+        calendar,
+    }
+}

@@ -1,0 +1,187 @@
+//! The outbox table's life cycle: pending → sending (leased) → sent, or back
+//! to pending with a later attempt, or failed.
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType, Query};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+};
+
+use crate::db::{self, entities::outbox};
+
+pub const PENDING: &str = "pending";
+pub const SENDING: &str = "sending";
+pub const SENT: &str = "sent";
+pub const FAILED: &str = "failed";
+
+/// Claims up to `limit` due rows for this worker with a lease: pending rows
+/// whose time has come, and rows whose lease ran out (their sender died).
+/// On PostgreSQL the candidate rows are picked `FOR UPDATE SKIP LOCKED`, so
+/// concurrent workers on several instances never claim the same row; on
+/// SQLite the IMMEDIATE transaction makes the claim atomic.
+pub async fn claim_due(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    lease: Duration,
+    limit: u64,
+) -> Result<Vec<outbox::Model>, DbErr> {
+    let txn = db::begin_write(db).await?;
+    let due = Expr::col(outbox::Column::Status)
+        .eq(PENDING)
+        .and(Expr::col(outbox::Column::NextAttemptAt).lte(now))
+        .or(Expr::col(outbox::Column::Status)
+            .eq(SENDING)
+            .and(Expr::col(outbox::Column::LeaseUntil).lt(now)));
+    let candidates = Query::select()
+        .column(outbox::Column::Id)
+        .from(outbox::Entity)
+        .and_where(due)
+        .order_by(outbox::Column::NextAttemptAt, sea_orm::Order::Asc)
+        .limit(limit)
+        .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
+        .to_owned();
+    let claimed = outbox::Entity::update_many()
+        .col_expr(outbox::Column::Status, Expr::value(SENDING))
+        .col_expr(outbox::Column::LeaseUntil, Expr::value(now + lease))
+        .col_expr(
+            outbox::Column::Attempts,
+            Expr::col(outbox::Column::Attempts).add(1),
+        )
+        .filter(outbox::Column::Id.in_subquery(candidates))
+        .exec_with_returning(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(claimed)
+}
+
+/// Marks a row sent and erases the manage link from its payload.
+pub async fn mark_sent(
+    db: &impl ConnectionTrait,
+    row: &outbox::Model,
+    payload_without_secret: String,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    outbox::Entity::update_many()
+        .col_expr(outbox::Column::Status, Expr::value(SENT))
+        .col_expr(outbox::Column::SentAt, Expr::value(now))
+        .col_expr(
+            outbox::Column::LeaseUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(outbox::Column::Payload, Expr::value(payload_without_secret))
+        .col_expr(
+            outbox::Column::LastError,
+            Expr::value(Option::<String>::None),
+        )
+        .filter(outbox::Column::Id.eq(row.id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Puts a row back to pending, due at `next_attempt_at`.
+pub async fn mark_retry(
+    db: &impl ConnectionTrait,
+    row: &outbox::Model,
+    error: &str,
+    next_attempt_at: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    outbox::Entity::update_many()
+        .col_expr(outbox::Column::Status, Expr::value(PENDING))
+        .col_expr(outbox::Column::NextAttemptAt, Expr::value(next_attempt_at))
+        .col_expr(
+            outbox::Column::LeaseUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(outbox::Column::LastError, Expr::value(error))
+        .filter(outbox::Column::Id.eq(row.id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Marks a row failed for good (a permanent SMTP error, or too many tries).
+pub async fn mark_failed(
+    db: &impl ConnectionTrait,
+    row: &outbox::Model,
+    error: &str,
+) -> Result<(), DbErr> {
+    outbox::Entity::update_many()
+        .col_expr(outbox::Column::Status, Expr::value(FAILED))
+        .col_expr(
+            outbox::Column::LeaseUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(outbox::Column::LastError, Expr::value(error))
+        .filter(outbox::Column::Id.eq(row.id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Messages not yet sent: pending, sending and failed, oldest first.
+pub async fn unsent(db: &impl ConnectionTrait) -> Result<Vec<outbox::Model>, DbErr> {
+    outbox::Entity::find()
+        .filter(outbox::Column::Status.ne(SENT))
+        .order_by_asc(outbox::Column::CreatedAt)
+        .all(db)
+        .await
+}
+
+/// Makes every failed message due again now; returns how many.
+pub async fn retry_failed(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<u64, DbErr> {
+    let result = outbox::Entity::update_many()
+        .col_expr(outbox::Column::Status, Expr::value(PENDING))
+        .col_expr(outbox::Column::NextAttemptAt, Expr::value(now))
+        .col_expr(outbox::Column::Attempts, Expr::value(0))
+        .filter(outbox::Column::Status.eq(FAILED))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected)
+}
+
+fn nominal_backoff_secs(base: std::time::Duration, attempts: i32) -> f64 {
+    let exponent = attempts.saturating_sub(1).clamp(0, 20);
+    (base.as_secs_f64() * 2f64.powi(exponent)).min(3600.0)
+}
+
+/// The delay before attempt `attempts + 1`: `base`·2^(attempts-1), capped at
+/// one hour, with ±20 % jitter so that many retries do not arrive together.
+pub fn backoff(base: std::time::Duration, attempts: i32) -> Duration {
+    use rand::Rng;
+    let jitter = rand::rng().random_range(0.8..1.2);
+    Duration::milliseconds((nominal_backoff_secs(base, attempts) * jitter * 1000.0) as i64)
+}
+
+/// Whether `attempts` tries have used up the retry window: the nominal
+/// delays so far add up to `give_up_after`. Counting attempts rather than
+/// wall time means a manual retry of a failed message gets a full window.
+pub fn exhausted(base: std::time::Duration, attempts: i32, give_up_after: Duration) -> bool {
+    let waited: f64 = (1..=attempts).map(|a| nominal_backoff_secs(base, a)).sum();
+    waited >= give_up_after.num_seconds() as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::backoff;
+    use std::time::Duration;
+
+    #[test]
+    fn backoff_doubles_with_jitter_and_is_capped() {
+        let base = Duration::from_secs(30);
+        let first = backoff(base, 1).num_milliseconds();
+        assert!((24_000..=36_000).contains(&first), "{first}");
+        let third = backoff(base, 3).num_milliseconds();
+        assert!((96_000..=144_000).contains(&third), "{third}");
+        let late = backoff(base, 30).num_milliseconds();
+        assert!(late <= 4_320_000, "{late}");
+    }
+
+    #[test]
+    fn retries_stop_after_about_a_day() {
+        let base = Duration::from_secs(30);
+        let day = chrono::Duration::hours(24);
+        assert!(!super::exhausted(base, 10, day));
+        let attempts = (1..100).find(|a| super::exhausted(base, *a, day)).unwrap();
+        assert!((25..=35).contains(&attempts), "{attempts}");
+    }
+}
