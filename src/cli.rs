@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 use crate::app::Application;
 use crate::config::{Settings, redacted_url};
 use crate::db;
+use crate::mail::outbox;
 use crate::services::events;
 
 /// Event and seminar registration for Nätverket för starka industrikommuner.
@@ -38,6 +39,12 @@ pub enum Command {
     /// Load two example events: a network meeting in Luleå and the Almedalen
     /// seminar in Visby, dated in the future.
     Demo,
+    /// List emails not yet sent (pending, sending, failed).
+    Outbox {
+        /// Make every failed email due again.
+        #[arg(long)]
+        retry_failed: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -101,7 +108,7 @@ async fn execute(command: Command, settings: Settings) -> anyhow::Result<()> {
             db::migrate(&conn).await?;
             let outcome = events::import(&conn, &spec).await?;
             println!(
-                "{:?} event {} ({})",
+                "{} event {} ({})",
                 outcome,
                 spec.slug,
                 settings
@@ -109,6 +116,34 @@ async fn execute(command: Command, settings: Settings) -> anyhow::Result<()> {
                     .base_url
                     .join(&format!("events/{}", spec.slug))?
             );
+            Ok(())
+        }
+        Command::Outbox { retry_failed } => {
+            let conn = db::connect(&settings.database).await?;
+            db::migrate(&conn).await?;
+            if retry_failed {
+                let count = outbox::retry_failed(&conn, chrono::Utc::now()).await?;
+                println!("{count} failed email(s) queued again");
+            }
+            let rows = outbox::unsent(&conn).await?;
+            if rows.is_empty() {
+                println!("no unsent emails");
+            }
+            for row in rows {
+                println!(
+                    "{status:<8} {kind:<16} {to:<32} attempts={attempts} created={created} next={next}{error}",
+                    status = row.status,
+                    kind = row.kind,
+                    to = row.recipient,
+                    attempts = row.attempts,
+                    created = row.created_at.format("%Y-%m-%d %H:%M:%S"),
+                    next = row.next_attempt_at.format("%Y-%m-%d %H:%M:%S"),
+                    error = row
+                        .last_error
+                        .map(|e| format!(" error={e:?}"))
+                        .unwrap_or_default(),
+                );
+            }
             Ok(())
         }
         Command::Demo => {

@@ -5,8 +5,8 @@
 //! `text/calendar; charset=UTF-8; method=…`, followed by the same calendar as
 //! an `invite.ics` attachment. The MIME `method` always equals METHOD.
 use lettre::Message;
-use lettre::message::header::{ContentType, HeaderName, HeaderValue};
-use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
+use lettre::message::header::{ContentTransferEncoding, ContentType, HeaderName, HeaderValue};
+use lettre::message::{Attachment, Body, Mailbox, MultiPart, SinglePart};
 
 use super::messages::RenderedEmail;
 
@@ -79,10 +79,16 @@ pub fn compose(envelope: &Envelope<'_>, email: &RenderedEmail) -> anyhow::Result
                 "text/calendar; charset=UTF-8; method={}",
                 method.as_str()
             ))?;
+            // Base64 keeps the calendar's CRLF line endings and folding
+            // byte-exact through every relay.
+            let encoded = || {
+                Body::new_with_encoding(ics.clone(), ContentTransferEncoding::Base64)
+                    .map_err(|_| anyhow::anyhow!("calendar cannot be base64 encoded"))
+            };
             alternative =
-                alternative.singlepart(SinglePart::builder().header(inline).body(ics.clone()));
+                alternative.singlepart(SinglePart::builder().header(inline).body(encoded()?));
             let attachment = Attachment::new("invite.ics".to_owned()).body(
-                ics.clone(),
+                encoded()?,
                 ContentType::parse("application/ics; name=\"invite.ics\"")?,
             );
             builder.multipart(

@@ -7,6 +7,7 @@ use sea_orm::{
 };
 use serde::Deserialize;
 
+use super::event_changes::{self, EventChange};
 use crate::db::entities::{event, programme_item};
 use crate::db::{self, events};
 use crate::domain::email::EmailAddress;
@@ -103,7 +104,32 @@ fn default_visibility() -> Visibility {
 #[derive(Debug, PartialEq, Eq)]
 pub enum Imported {
     Created,
-    Updated,
+    /// Updated; registrants were told if the event moved or was cancelled.
+    Updated {
+        change: Option<EventChange>,
+        notified: usize,
+    },
+}
+
+impl std::fmt::Display for Imported {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Imported::Created => f.write_str("Created"),
+            Imported::Updated { change: None, .. } => f.write_str("Updated"),
+            Imported::Updated {
+                change: Some(EventChange::Moved),
+                notified,
+            } => {
+                write!(f, "Moved ({notified} registrants notified)")
+            }
+            Imported::Updated {
+                change: Some(EventChange::Cancelled),
+                notified,
+            } => {
+                write!(f, "Cancelled ({notified} registrants notified)")
+            }
+        }
+    }
 }
 
 /// Reads an event description from TOML text.
@@ -172,11 +198,7 @@ pub async fn import(db: &DatabaseConnection, spec: &EventSpec) -> anyhow::Result
     let now = Utc::now();
     let txn = db::begin_write(db).await?;
     let existing = events::find_by_slug(&txn, &spec.slug).await?;
-    let outcome = if existing.is_some() {
-        Imported::Updated
-    } else {
-        Imported::Created
-    };
+    let before = existing.clone();
     let mut active = match existing {
         Some(model) => {
             let moved = model.starts_at != starts_at
@@ -234,6 +256,17 @@ pub async fn import(db: &DatabaseConnection, spec: &EventSpec) -> anyhow::Result
         .insert(&txn)
         .await?;
     }
+    let outcome = match before {
+        None => Imported::Created,
+        Some(before) => {
+            let change = event_changes::change_between(&before, &saved);
+            let notified = match change {
+                Some(change) => event_changes::notify(&txn, &before, change, now).await?,
+                None => 0,
+            };
+            Imported::Updated { change, notified }
+        }
+    };
     txn.commit().await?;
     Ok(outcome)
 }

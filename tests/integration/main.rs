@@ -5,6 +5,9 @@ mod common;
 
 mod cli_and_config;
 mod concurrency;
+mod mail;
+mod mail_faults;
+mod mail_injection;
 mod public_flow;
 mod safety;
 mod validation;

@@ -1,6 +1,8 @@
 //! Shared setup: spawn the app with its own database, make events, read pages.
 #![allow(dead_code)]
 
+pub mod mail;
+
 use std::collections::HashMap;
 use std::path::PathBuf;
 
@@ -84,13 +86,43 @@ impl TestApp {
         Self::spawn_on(&database_url, dir).await
     }
 
+    /// Starts the service sending through `smtp_url`, with short retry
+    /// intervals so fault tests finish quickly.
+    pub async fn spawn_with_smtp(smtp_url: &str) -> Self {
+        let dir = std::sync::Arc::new(tempfile::tempdir().expect("temp dir"));
+        let database_url = fresh_database(&dir).await;
+        Self::spawn_configured(&database_url, dir, &fast_mail(smtp_url)).await
+    }
+
     /// Starts another instance on the same database (scale-out tests).
     pub async fn another_instance(&self) -> Self {
         Self::spawn_on(&self.database_url, self._dir.clone()).await
     }
 
+    /// Another instance on the same database, sending through `smtp_url`.
+    pub async fn another_instance_with_smtp(&self, smtp_url: &str) -> Self {
+        Self::spawn_configured(&self.database_url, self._dir.clone(), &fast_mail(smtp_url)).await
+    }
+
+    /// The folder the file transport writes `.eml` files into.
+    pub fn outbox_dir(&self) -> PathBuf {
+        self.state.settings.mail.outbox_dir.clone()
+    }
+
     async fn spawn_on(database_url: &str, dir: std::sync::Arc<tempfile::TempDir>) -> Self {
-        let settings = settings_for(database_url, &dir, &[]);
+        Self::spawn_configured(database_url, dir, &[]).await
+    }
+
+    async fn spawn_configured(
+        database_url: &str,
+        dir: std::sync::Arc<tempfile::TempDir>,
+        extra: &[(String, String)],
+    ) -> Self {
+        let extra: Vec<(&str, &str)> = extra
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let settings = settings_for(database_url, &dir, &extra);
         let app = Application::build(settings).await.expect("app builds");
         let base_url = format!("http://127.0.0.1:{}", app.port());
         let state = app.state();
@@ -149,6 +181,21 @@ impl TestApp {
         )
         .await
     }
+}
+
+/// Mail settings for fault tests: retry after about a second, poll often,
+/// and give up on a dead connection quickly.
+fn fast_mail(smtp_url: &str) -> Vec<(String, String)> {
+    [
+        ("SMTP_URL", smtp_url),
+        ("ANMALAN__MAIL__RETRY_BASE_SECS", "1"),
+        ("ANMALAN__MAIL__POLL_INTERVAL_MS", "100"),
+        ("ANMALAN__MAIL__TIMEOUT_SECS", "3"),
+        ("ANMALAN__MAIL__LEASE_SECS", "6"),
+    ]
+    .iter()
+    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+    .collect()
 }
 
 /// The answer to a POST.
