@@ -30,6 +30,7 @@ pub fn router(state: AppState) -> Router {
             "/r/{token}",
             get(public::manage::show).post(public::manage::edit),
         )
+        .route("/r/{token}/invite.ics", get(public::calendar::invite_ics))
         .route(
             "/r/{token}/cancel",
             get(public::manage::confirm_cancel).post(public::manage::cancel),
@@ -51,6 +52,8 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(public::events::upcoming))
         .route("/events/{slug}", get(public::events::show))
+        .route("/events/{slug}/event.ics", get(public::calendar::event_ics))
+        .route("/calendar.ics", get(public::calendar::feed))
         .route(
             "/events/{slug}/register",
             axum::routing::post(public::register::submit),

@@ -92,3 +92,63 @@ pub fn text_field(
         }
     }
 }
+
+/// "Add to calendar": the .ics download and Google and Outlook web links.
+pub fn calendar_links(
+    event: &crate::db::entities::event::Model,
+    ics_href: &str,
+    base_url: &url::Url,
+    locale: Locale,
+) -> Markup {
+    let page = base_url
+        .join(&format!("events/{}", event.slug))
+        .map(String::from)
+        .unwrap_or_default();
+    let location = format!("{}, {}", event.venue_name, event.venue_address);
+    let details = format!("{}\n\n{page}", event.summary);
+    let mut google = url::Url::parse("https://calendar.google.com/calendar/render").ok();
+    if let Some(url) = google.as_mut() {
+        url.query_pairs_mut()
+            .append_pair("action", "TEMPLATE")
+            .append_pair("text", &event.title)
+            .append_pair(
+                "dates",
+                &format!(
+                    "{}/{}",
+                    crate::calendar::utc(event.starts_at),
+                    crate::calendar::utc(event.ends_at)
+                ),
+            )
+            .append_pair("details", &details)
+            .append_pair("location", &location);
+    }
+    let mut outlook =
+        url::Url::parse("https://outlook.office.com/calendar/0/deeplink/compose").ok();
+    if let Some(url) = outlook.as_mut() {
+        url.query_pairs_mut()
+            .append_pair("path", "/calendar/action/compose")
+            .append_pair("rru", "addevent")
+            .append_pair("subject", &event.title)
+            .append_pair(
+                "startdt",
+                &event
+                    .starts_at
+                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            )
+            .append_pair(
+                "enddt",
+                &event
+                    .ends_at
+                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            )
+            .append_pair("body", &details)
+            .append_pair("location", &location);
+    }
+    html! {
+        ul class="calendar-links" aria-label=(locale.t("calendar.label")) {
+            li { a href=(ics_href) download { (locale.t("calendar.download")) } }
+            @if let Some(url) = google { li { a href=(url.as_str()) rel="noopener" { (locale.t("calendar.google")) } } }
+            @if let Some(url) = outlook { li { a href=(url.as_str()) rel="noopener" { (locale.t("calendar.outlook")) } } }
+        }
+    }
+}

@@ -3,6 +3,7 @@
 //! TEST_DATABASE_URL is set).
 mod common;
 
+mod calendar_downloads;
 mod cli_and_config;
 mod concurrency;
 mod mail;

@@ -66,6 +66,7 @@ pub async fn render_event(
         form,
         errors,
         submission_key,
+        base_url: &state.settings.server.base_url,
     };
     Ok(event_page::render(&view, locale))
 }

@@ -53,6 +53,7 @@ async fn render(
         form,
         errors,
         member_name.as_deref(),
+        &state.settings.server.base_url,
         locale,
     ))
 }

@@ -1,4 +1,5 @@
 //! Public pages: events, registration, the manage link, static pages.
+pub mod calendar;
 pub mod events;
 pub mod manage;
 pub mod pages;

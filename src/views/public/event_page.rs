@@ -5,7 +5,7 @@ use crate::db::entities::{event, municipality, programme_item};
 use crate::domain::event::RegistrationWindow;
 use crate::domain::registration::{Field, OTHER_ORGANISATION, RegistrationForm};
 use crate::i18n::Locale;
-use crate::views::components::{FormErrors, InputKind, error_summary, text_field};
+use crate::views::components::{FormErrors, InputKind, calendar_links, error_summary, text_field};
 use crate::views::format;
 use crate::views::layout::{PageOptions, page};
 
@@ -19,6 +19,7 @@ pub struct EventPage<'a> {
     pub form: &'a RegistrationForm,
     pub errors: &'a FormErrors,
     pub submission_key: &'a str,
+    pub base_url: &'a url::Url,
 }
 
 /// Seats left, if the event has a capacity.
@@ -65,7 +66,8 @@ pub fn render(view: &EventPage<'_>, locale: Locale) -> Markup {
                     }
                 }
             }
-            @for paragraph in event.description.split("\n\n").filter(|p| !p.trim().is_empty()) {
+            (calendar_links(event, &format!("/events/{}/event.ics", event.slug), view.base_url, locale))
+        @for paragraph in event.description.split("\n\n").filter(|p| !p.trim().is_empty()) {
                 p { (paragraph) }
             }
             @if !view.programme.is_empty() {

@@ -17,6 +17,7 @@ pub fn upcoming(events: &[event::Model], locale: Locale) -> Markup {
         html! {
             h1 { (title) }
             p class="lead" { (locale.t("home.lead")) }
+        p { a href="/calendar.ics" { (locale.t("calendar.feed")) } }
             @if events.is_empty() {
                 p { (locale.t("home.none")) }
             } @else {

@@ -4,7 +4,7 @@ use maud::{Markup, html};
 use crate::domain::registration::{EditForm, Field};
 use crate::i18n::Locale;
 use crate::services::manage::Managed;
-use crate::views::components::{FormErrors, InputKind, error_summary, text_field};
+use crate::views::components::{FormErrors, InputKind, calendar_links, error_summary, text_field};
 use crate::views::format;
 use crate::views::layout::{PageOptions, page};
 
@@ -45,6 +45,7 @@ pub fn render(
     form: &EditForm,
     errors: &FormErrors,
     member_name: Option<&str>,
+    base_url: &url::Url,
     locale: Locale,
 ) -> Markup {
     let registration = &managed.registration;
@@ -96,6 +97,10 @@ pub fn render(
                 dt { (locale.t("field.email")) } dd { (registration.email) }
                 dt { (locale.t("manage.affiliation")) }
                 dd { (member_name.or(registration.organisation.as_deref()).unwrap_or("")) }
+            }
+            @if registration.status == "confirmed" && event.status != "cancelled" {
+                h2 { (locale.t("calendar.label")) }
+                (calendar_links(event, &format!("{path}/invite.ics"), base_url, locale))
             }
             @if !cancelled {
                 h2 { (locale.t("manage.edit_title")) }
