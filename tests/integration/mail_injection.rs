@@ -1,11 +1,11 @@
 //! A hostile name cannot inject headers, calendar properties or markup.
 use anmalan::calendar::CalendarMethod;
-use anmalan::db::entities::{event, registration};
 use anmalan::mail::compose::{Envelope, compose};
 use anmalan::mail::enqueue::{InviteKind, MessageKind, Payload};
 use anmalan::mail::messages::{MessageContext, render};
 use chrono::{TimeZone, Utc};
 
+use crate::common::fixtures;
 use crate::common::mail::*;
 use crate::common::*;
 
@@ -27,55 +27,9 @@ async fn the_form_refuses_a_name_with_a_line_break() {
 #[test]
 fn a_hostile_name_is_escaped_in_the_invite_harmless_in_headers_and_text_in_html() {
     let at = Utc.with_ymd_and_hms(2027, 6, 29, 8, 0, 0).unwrap();
-    let event = event::Model {
-        id: 1,
-        slug: "almedalen".into(),
-        kind: "seminar".into(),
-        title: "Seminarium; om energi, industri: och <b>framtid</b>".into(),
-        summary: "Sammanfattning".into(),
-        description: String::new(),
-        themes: String::new(),
-        venue_name: "Donners plats".into(),
-        venue_address: "Visby".into(),
-        host_municipality_code: None,
-        starts_at: at,
-        ends_at: at + chrono::Duration::hours(2),
-        time_zone: "Europe/Stockholm".into(),
-        capacity: None,
-        registration_opens_at: None,
-        registration_closes_at: None,
-        status: "published".into(),
-        visibility: "public".into(),
-        organiser_email: "sekretariatet@example.org".into(),
-        confirmed_count: 1,
-        waitlist_counter: 0,
-        calendar_sequence: 0,
-        created_at: at,
-        updated_at: at,
-    };
-    let registration = registration::Model {
-        id: uuid::Uuid::now_v7(),
-        event_id: 1,
-        name: HOSTILE.into(),
-        email: "asa@example.org".into(),
-        email_normalized: "asa@example.org".into(),
-        municipality_code: None,
-        organisation: Some("Org".into()),
-        role_title: "KSO".into(),
-        phone: None,
-        dietary_needs: None,
-        accessibility_needs: None,
-        locale: "sv".into(),
-        consented_at: at,
-        status: "confirmed".into(),
-        waitlist_order: None,
-        manage_token_hash: "x".into(),
-        calendar_sequence: 0,
-        link_resent_at: None,
-        created_at: at,
-        updated_at: at,
-        cancelled_at: None,
-    };
+    let mut event = fixtures::event(at);
+    event.title = "Seminarium; om energi, industri: och <b>framtid</b>".into();
+    let registration = fixtures::registration(&event, HOSTILE);
     let payload = Payload {
         kind: MessageKind::Confirmed,
         registration_id: registration.id,

@@ -9,6 +9,7 @@ mod concurrency;
 mod mail;
 mod mail_faults;
 mod mail_injection;
+mod mail_snapshots;
 mod public_flow;
 mod safety;
 mod validation;

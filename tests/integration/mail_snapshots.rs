@@ -1,0 +1,92 @@
+//! The rendered text of every message kind, in Swedish and English, as
+//! snapshots (insta). Ids and dates are fixed by the fixtures; the manage
+//! link is a placeholder token.
+use anmalan::mail::enqueue::{InviteKind, MessageKind, Payload, Previously};
+use anmalan::mail::messages::{MessageContext, render};
+use chrono::{Duration, TimeZone, Utc};
+
+use crate::common::fixtures;
+
+fn text_of(kind: MessageKind, status: &str, locale: &str) -> String {
+    let at = Utc.with_ymd_and_hms(2027, 6, 29, 8, 0, 0).unwrap();
+    let mut event = fixtures::event(at);
+    if kind == MessageKind::EventCancelled {
+        event.status = "cancelled".into();
+    }
+    let programme = fixtures::programme(&event);
+    let mut registration = fixtures::registration(&event, "Åsa Öberg");
+    registration.status = status.into();
+    registration.locale = locale.into();
+    let with_link = matches!(
+        kind,
+        MessageKind::Confirmed
+            | MessageKind::Waitlisted
+            | MessageKind::Promoted
+            | MessageKind::Edited
+            | MessageKind::EventMoved
+            | MessageKind::LinkAgain
+    );
+    let invite = match kind {
+        MessageKind::Confirmed | MessageKind::Promoted | MessageKind::EventMoved => {
+            Some(InviteKind::Request)
+        }
+        MessageKind::Cancelled | MessageKind::EventCancelled => Some(InviteKind::Cancel),
+        _ => None,
+    };
+    let payload = Payload {
+        kind,
+        registration_id: registration.id,
+        sequence: 1,
+        token: with_link.then(|| "TOKEN".to_owned()),
+        invite,
+        previously: (kind == MessageKind::EventMoved).then(|| Previously {
+            starts_at: at - Duration::days(1),
+            ends_at: at - Duration::days(1) + Duration::hours(2),
+            venue: "Almedalsbiblioteket".into(),
+        }),
+    };
+    let base_url = url::Url::parse("https://anmalan.example.org").unwrap();
+    let context = MessageContext {
+        payload: &payload,
+        event: &event,
+        registration: &registration,
+        programme: &programme,
+        waitlist_position: (status == "waitlisted").then_some(3),
+        affiliation: "Region Gotland".into(),
+        base_url: &base_url,
+    };
+    let rendered = render(&context, at);
+    let method = rendered.calendar.map(|(m, _)| m.as_str()).unwrap_or("none");
+    format!(
+        "Subject: {}\nCalendar: {method}\n\n{}",
+        rendered.subject, rendered.text
+    )
+}
+
+#[test]
+fn every_message_kind_reads_well_in_swedish() {
+    for (name, kind, status) in [
+        ("confirmed", MessageKind::Confirmed, "confirmed"),
+        ("waitlisted", MessageKind::Waitlisted, "waitlisted"),
+        ("promoted", MessageKind::Promoted, "confirmed"),
+        ("edited", MessageKind::Edited, "confirmed"),
+        ("cancelled", MessageKind::Cancelled, "cancelled"),
+        ("event_moved", MessageKind::EventMoved, "confirmed"),
+        ("event_cancelled", MessageKind::EventCancelled, "confirmed"),
+        ("link_again", MessageKind::LinkAgain, "confirmed"),
+    ] {
+        insta::assert_snapshot!(format!("sv_{name}"), text_of(kind, status, "sv"));
+    }
+}
+
+#[test]
+fn confirmation_and_waitlist_read_well_in_english() {
+    insta::assert_snapshot!(
+        "en_confirmed",
+        text_of(MessageKind::Confirmed, "confirmed", "en")
+    );
+    insta::assert_snapshot!(
+        "en_waitlisted",
+        text_of(MessageKind::Waitlisted, "waitlisted", "en")
+    );
+}
