@@ -34,6 +34,7 @@ pub struct Application {
     listener: TcpListener,
     state: AppState,
     transport: Transport,
+    setup_link: Option<String>,
 }
 
 impl Application {
@@ -53,6 +54,19 @@ impl Application {
         let db = db::connect(&settings.database).await?;
         db::migrate(&db).await?;
         let transport = Transport::from_settings(&settings.mail)?;
+        let setup_link = match crate::services::accounts::issue_setup_link(&db, chrono::Utc::now())
+            .await?
+        {
+            Some(token) => {
+                let link = settings
+                    .server
+                    .base_url
+                    .join(&format!("admin/setup/{}", token.as_link_part()))?;
+                tracing::warn!(%link, "no organiser account yet: open this one-time link (valid 24 hours) to create the first admin");
+                Some(link.to_string())
+            }
+            None => None,
+        };
         let state = AppState(Arc::new(App {
             settings,
             db,
@@ -62,12 +76,18 @@ impl Application {
             listener,
             state,
             transport,
+            setup_link,
         })
     }
 
     /// The port actually bound.
     pub fn port(&self) -> u16 {
         self.state.settings.server.bind.port()
+    }
+
+    /// The one-time setup link logged at start, when no organiser exists yet.
+    pub fn setup_link(&self) -> Option<&str> {
+        self.setup_link.as_deref()
     }
 
     /// The state, for tests that want to look into the database.
@@ -91,9 +111,12 @@ impl Application {
         ));
         let router = crate::routes::router(self.state.clone());
         tracing::info!(url = %self.state.settings.server.base_url, bind = %self.state.settings.server.bind, "anmalan is listening");
-        let served = axum::serve(self.listener, router)
-            .with_graceful_shutdown(shutdown)
-            .await;
+        let served = axum::serve(
+            self.listener,
+            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await;
         let _ = stop_worker.send(true);
         if let Err(err) = worker.await {
             tracing::error!(error = %err, "mail worker ended abnormally");

@@ -6,7 +6,9 @@ use clap::{Parser, Subcommand};
 use crate::app::Application;
 use crate::config::{Settings, redacted_url};
 use crate::db;
+use crate::domain::role::Role;
 use crate::mail::outbox;
+use crate::services::accounts;
 use crate::services::events;
 
 /// Event and seminar registration for Nätverket för starka industrikommuner.
@@ -39,6 +41,11 @@ pub enum Command {
     /// Load two example events: a network meeting in Luleå and the Almedalen
     /// seminar in Visby, dated in the future.
     Demo,
+    /// Manage organiser accounts.
+    Organiser {
+        #[command(subcommand)]
+        command: OrganiserCommand,
+    },
     /// List emails not yet sent (pending, sending, failed).
     Outbox {
         /// Make every failed email due again.
@@ -48,9 +55,39 @@ pub enum Command {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum OrganiserCommand {
+    /// Add an account. The password is read from standard input (or asked
+    /// for at a prompt), never from the command line.
+    Add {
+        email: String,
+        /// admin, organiser or checkin.
+        #[arg(long, default_value = "organiser")]
+        role: String,
+        /// Display name; defaults to the part of the email before @.
+        #[arg(long)]
+        name: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum EventCommand {
     /// Create or update an event from a TOML file (see config/event.example.toml).
     Import { file: PathBuf },
+}
+
+/// Reads a password: at a hidden prompt on a terminal, else the first line
+/// of standard input (for scripts: `echo "$PW" | anmalan organiser add …`).
+fn read_password() -> anyhow::Result<String> {
+    use std::io::IsTerminal;
+    let password = if std::io::stdin().is_terminal() {
+        rpassword::prompt_password("Password: ")?
+    } else {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line)?;
+        line.trim_end_matches(['\r', '\n']).to_owned()
+    };
+    anyhow::ensure!(!password.is_empty(), "no password given on standard input");
+    Ok(password)
 }
 
 fn init_tracing(settings: &Settings) {
@@ -116,6 +153,22 @@ async fn execute(command: Command, settings: Settings) -> anyhow::Result<()> {
                     .base_url
                     .join(&format!("events/{}", spec.slug))?
             );
+            Ok(())
+        }
+        Command::Organiser {
+            command: OrganiserCommand::Add { email, role, name },
+        } => {
+            let role = Role::parse(&role).ok_or_else(|| {
+                anyhow::anyhow!("--role must be admin, organiser or checkin, not {role:?}")
+            })?;
+            let password = read_password()?;
+            let name =
+                name.unwrap_or_else(|| email.split('@').next().unwrap_or_default().to_owned());
+            let conn = db::connect(&settings.database).await?;
+            db::migrate(&conn).await?;
+            let account =
+                accounts::create(&conn, &email, &name, role, &password, chrono::Utc::now()).await?;
+            println!("added {} ({})", account.email, account.role);
             Ok(())
         }
         Command::Outbox { retry_failed } => {

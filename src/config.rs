@@ -33,7 +33,14 @@ pub struct Settings {
     pub server: ServerSettings,
     pub database: DatabaseSettings,
     pub mail: MailSettings,
+    pub admin: AdminSettings,
     pub log: LogSettings,
+}
+
+#[derive(Debug, Clone)]
+pub struct AdminSettings {
+    pub session_idle: chrono::Duration,
+    pub session_absolute: chrono::Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -75,7 +82,14 @@ struct RawSettings {
     server: RawServer,
     database: RawDatabase,
     mail: RawMail,
+    admin: RawAdmin,
     log: RawLog,
+}
+
+#[derive(Deserialize)]
+struct RawAdmin {
+    session_idle_minutes: u32,
+    session_absolute_hours: u32,
 }
 
 #[derive(Deserialize)]
@@ -237,6 +251,18 @@ impl Settings {
                 "must be longer than mail.timeout_secs, or a slow send would be sent twice",
             ));
         }
+        if raw.admin.session_idle_minutes == 0 {
+            return Err(ConfigError::key(
+                "admin.session_idle_minutes",
+                "must be at least 1",
+            ));
+        }
+        if raw.admin.session_absolute_hours == 0 {
+            return Err(ConfigError::key(
+                "admin.session_absolute_hours",
+                "must be at least 1",
+            ));
+        }
         let json = match raw.log.format.as_str() {
             "json" => true,
             "text" => false,
@@ -268,6 +294,12 @@ impl Settings {
                 retry_base: std::time::Duration::from_secs(raw.mail.retry_base_secs),
                 give_up_after: chrono::Duration::hours(i64::from(raw.mail.give_up_after_hours)),
                 lease: chrono::Duration::seconds(i64::from(raw.mail.lease_secs)),
+            },
+            admin: AdminSettings {
+                session_idle: chrono::Duration::minutes(i64::from(raw.admin.session_idle_minutes)),
+                session_absolute: chrono::Duration::hours(i64::from(
+                    raw.admin.session_absolute_hours,
+                )),
             },
             log: LogSettings {
                 json,

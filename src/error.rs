@@ -11,6 +11,8 @@ use sea_orm::DbErr;
 pub enum AppError {
     #[error("not found")]
     NotFound,
+    #[error("forbidden")]
+    Forbidden,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -28,6 +30,7 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND.into_response(),
+            AppError::Forbidden => StatusCode::FORBIDDEN.into_response(),
             AppError::Internal(cause) => {
                 tracing::error!(error = %cause, debug = ?cause, "request failed");
                 StatusCode::INTERNAL_SERVER_ERROR.into_response()

@@ -4,6 +4,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261128_000001_initial_schema;
 mod m20261128_000002_member_municipalities;
+mod m20261128_000003_back_office;
 
 /// Applies every migration in order.
 pub struct Migrator;
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261128_000001_initial_schema::Migration),
             Box::new(m20261128_000002_member_municipalities::Migration),
+            Box::new(m20261128_000003_back_office::Migration),
         ]
     }
 }

@@ -2,5 +2,7 @@
 //! state allows, and how secrets in links are made.
 pub mod email;
 pub mod event;
+pub mod event_form;
 pub mod registration;
+pub mod role;
 pub mod token;

@@ -10,7 +10,7 @@ use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::db::entities::{outbox, registration};
+use crate::db::entities::{invitation, outbox, registration};
 use crate::domain::token::ManageToken;
 
 /// Which message a row is.
@@ -25,6 +25,8 @@ pub enum MessageKind {
     EventMoved,
     EventCancelled,
     LinkAgain,
+    Invitation,
+    InvitationReminder,
 }
 
 impl MessageKind {
@@ -39,6 +41,8 @@ impl MessageKind {
             MessageKind::EventMoved => "event-moved",
             MessageKind::EventCancelled => "event-cancelled",
             MessageKind::LinkAgain => "link-again",
+            MessageKind::Invitation => "invitation",
+            MessageKind::InvitationReminder => "invitation-reminder",
         }
     }
 }
@@ -47,7 +51,12 @@ impl MessageKind {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Payload {
     pub kind: MessageKind,
-    pub registration_id: Uuid,
+    /// The registration the message is about, for registration messages.
+    #[serde(default)]
+    pub registration_id: Option<Uuid>,
+    /// The invitation the message is about, for invitation messages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invitation_id: Option<Uuid>,
     /// The calendar SEQUENCE this message carries.
     pub sequence: i32,
     /// The manage link's token, until the message is sent.
@@ -90,7 +99,8 @@ pub async fn enqueue(
     let id = Uuid::now_v7();
     let payload = Payload {
         kind,
-        registration_id: registration.id,
+        registration_id: Some(registration.id),
+        invitation_id: None,
         sequence: registration.calendar_sequence,
         token: token.map(ManageToken::as_link_part),
         invite,
@@ -121,6 +131,55 @@ pub async fn enqueue(
         message_id: Set(id.to_string()),
         created_at: Set(now),
         sent_at: Set(None),
+        invitation_id: Set(None),
+    };
+    outbox::Entity::insert(row)
+        .on_conflict_do_nothing()
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
+/// Writes an invitation (or a reminder) with its personal link to the outbox.
+pub async fn enqueue_invitation(
+    db: &impl ConnectionTrait,
+    invitation: &invitation::Model,
+    kind: MessageKind,
+    token: &ManageToken,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let id = Uuid::now_v7();
+    let payload = Payload {
+        kind,
+        registration_id: None,
+        invitation_id: Some(invitation.id),
+        sequence: 0,
+        token: Some(token.as_link_part()),
+        invite: None,
+        previously: None,
+    };
+    let row = outbox::ActiveModel {
+        id: Set(id),
+        recipient: Set(invitation.email.clone()),
+        kind: Set(kind.as_str().to_owned()),
+        registration_id: Set(None),
+        payload: Set(serde_json::to_string(&payload)
+            .map_err(|e| DbErr::Custom(format!("outbox payload: {e}")))?),
+        dedupe_key: Set(format!(
+            "{}:{}:{}",
+            kind.as_str(),
+            invitation.id,
+            invitation.updated_at.timestamp_micros()
+        )),
+        status: Set(super::outbox::PENDING.to_owned()),
+        attempts: Set(0),
+        next_attempt_at: Set(now),
+        lease_until: Set(None),
+        last_error: Set(None),
+        message_id: Set(id.to_string()),
+        created_at: Set(now),
+        sent_at: Set(None),
+        invitation_id: Set(Some(invitation.id)),
     };
     outbox::Entity::insert(row)
         .on_conflict_do_nothing()

@@ -266,3 +266,84 @@ pub fn render(ctx: &MessageContext<'_>, now: DateTime<Utc>) -> RenderedEmail {
         calendar,
     }
 }
+
+/// Everything an invitation is rendered from.
+pub struct InvitationContext<'a> {
+    pub payload: &'a Payload,
+    pub event: &'a event::Model,
+    pub invitation: &'a crate::db::entities::invitation::Model,
+    pub programme: &'a [programme_item::Model],
+    pub base_url: &'a url::Url,
+    /// The interface language of the invitation (invitations go out in Swedish).
+    pub locale: Locale,
+}
+
+/// Renders an invitation or a reminder: the event, the personal link, and a
+/// save-the-date calendar file (PUBLISH, no ATTENDEE).
+pub fn render_invitation(ctx: &InvitationContext<'_>, now: DateTime<Utc>) -> RenderedEmail {
+    let locale = ctx.locale;
+    let event = ctx.event;
+    let tz = format::zone(&event.time_zone);
+    let kind = ctx.payload.kind.as_str();
+    let pairs = [
+        ("event", event.title.as_str()),
+        ("name", ctx.invitation.name.as_str()),
+    ];
+    let event_url = ctx
+        .base_url
+        .join(&format!("events/{}", event.slug))
+        .map(String::from)
+        .unwrap_or_default();
+    let link = ctx
+        .payload
+        .token
+        .as_deref()
+        .and_then(|token| ctx.base_url.join(&format!("i/{token}")).ok())
+        .map(|url| (locale.t("mail.invitation_link"), String::from(url)));
+    let programme = ctx
+        .programme
+        .iter()
+        .map(|item| {
+            format!(
+                "{} {} {}",
+                format::day(item.starts_at, tz, locale),
+                format::time(item.starts_at, tz, locale),
+                item.title
+            )
+        })
+        .collect();
+    let letter = Letter {
+        subject: fill(locale.t(&format!("mail.{kind}.subject")), &pairs),
+        greeting: fill(locale.t("mail.greeting"), &pairs),
+        lead: vec![
+            fill(locale.t(&format!("mail.{kind}.lead")), &pairs),
+            locale.t("mail.save_the_date"),
+        ],
+        facts: vec![
+            (
+                locale.t("event.when"),
+                format::span(event.starts_at, event.ends_at, tz, locale),
+            ),
+            (
+                locale.t("event.where"),
+                format!("{}, {}", event.venue_name, event.venue_address),
+            ),
+        ],
+        programme,
+        link,
+        footer: vec![
+            fill(locale.t("mail.event_page"), &[("url", &event_url)]),
+            locale.t("mail.footer"),
+        ],
+    };
+    let host = calendar::uid_host(ctx.base_url);
+    RenderedEmail {
+        subject: letter.subject.clone(),
+        text: text_of(&letter, locale),
+        html: html_of(&letter, locale).into_string(),
+        calendar: Some((
+            CalendarMethod::Publish,
+            calendar::publish(event, &host, event_url, now),
+        )),
+    }
+}

@@ -185,3 +185,47 @@ mod tests {
         assert!((25..=35).contains(&attempts), "{attempts}");
     }
 }
+
+/// The emails about one event (its registrations and invitations), newest first.
+pub async fn for_event(
+    db: &impl ConnectionTrait,
+    event_id: i32,
+) -> Result<Vec<outbox::Model>, DbErr> {
+    use crate::db::entities::{invitation, registration};
+    let registrations = Query::select()
+        .column(registration::Column::Id)
+        .from(registration::Entity)
+        .and_where(Expr::col(registration::Column::EventId).eq(event_id))
+        .to_owned();
+    let invitations = Query::select()
+        .column(invitation::Column::Id)
+        .from(invitation::Entity)
+        .and_where(Expr::col(invitation::Column::EventId).eq(event_id))
+        .to_owned();
+    outbox::Entity::find()
+        .filter(
+            sea_orm::Condition::any()
+                .add(outbox::Column::RegistrationId.in_subquery(registrations))
+                .add(outbox::Column::InvitationId.in_subquery(invitations)),
+        )
+        .order_by_desc(outbox::Column::CreatedAt)
+        .all(db)
+        .await
+}
+
+/// Makes one failed email due again now.
+pub async fn retry_one(
+    db: &impl ConnectionTrait,
+    id: uuid::Uuid,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let result = outbox::Entity::update_many()
+        .col_expr(outbox::Column::Status, Expr::value(PENDING))
+        .col_expr(outbox::Column::NextAttemptAt, Expr::value(now))
+        .col_expr(outbox::Column::Attempts, Expr::value(0))
+        .filter(outbox::Column::Id.eq(id))
+        .filter(outbox::Column::Status.eq(FAILED))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}

@@ -117,10 +117,16 @@ async fn build(
     row: &outbox_row::Model,
 ) -> anyhow::Result<lettre::Message> {
     let payload: Payload = serde_json::from_str(&row.payload)?;
-    let registration = registration::Entity::find_by_id(payload.registration_id)
+    if let Some(invitation_id) = payload.invitation_id {
+        return build_invitation(db, settings, row, &payload, invitation_id).await;
+    }
+    let registration_id = payload
+        .registration_id
+        .ok_or_else(|| anyhow::anyhow!("outbox row {} names no registration", row.id))?;
+    let registration = registration::Entity::find_by_id(registration_id)
         .one(db)
         .await?
-        .ok_or_else(|| anyhow::anyhow!("registration {} is gone", payload.registration_id))?;
+        .ok_or_else(|| anyhow::anyhow!("registration {registration_id} is gone"))?;
     let event = events::find_by_id(db, registration.event_id)
         .await?
         .ok_or_else(|| anyhow::anyhow!("event {} is gone", registration.event_id))?;
@@ -152,6 +158,45 @@ async fn build(
             from: &settings.mail.from,
             reply_to: &event.organiser_email,
             to_name: &registration.name,
+            to_email: &row.recipient,
+            domain: &domain,
+        },
+        &rendered,
+    )
+}
+
+/// Renders an invitation row.
+async fn build_invitation(
+    db: &DatabaseConnection,
+    settings: &Settings,
+    row: &outbox_row::Model,
+    payload: &Payload,
+    invitation_id: uuid::Uuid,
+) -> anyhow::Result<lettre::Message> {
+    let invitation = crate::db::entities::invitation::Entity::find_by_id(invitation_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("invitation {invitation_id} is gone"))?;
+    let event = events::find_by_id(db, invitation.event_id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("event {} is gone", invitation.event_id))?;
+    let programme = events::programme(db, event.id).await?;
+    let context = super::messages::InvitationContext {
+        payload,
+        event: &event,
+        invitation: &invitation,
+        programme: &programme,
+        base_url: &settings.server.base_url,
+        locale: crate::i18n::Locale::Sv,
+    };
+    let rendered = super::messages::render_invitation(&context, row.created_at);
+    let domain = settings.mail.from.email.domain().to_owned();
+    compose(
+        &Envelope {
+            message_id: &row.message_id,
+            from: &settings.mail.from,
+            reply_to: &event.organiser_email,
+            to_name: &invitation.name,
             to_email: &row.recipient,
             domain: &domain,
         },

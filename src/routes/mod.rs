@@ -1,5 +1,6 @@
 //! HTTP only: every route is listed in [`router`]. Handlers extract input,
 //! call one service function, and render one view.
+pub mod admin;
 pub mod health;
 pub mod middleware;
 pub mod public;
@@ -32,6 +33,14 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/r/{token}/invite.ics", get(public::calendar::invite_ics))
         .route(
+            "/i/{token}",
+            get(public::invitation::show).post(public::invitation::register),
+        )
+        .route(
+            "/i/{token}/decline",
+            axum::routing::post(public::invitation::decline),
+        )
+        .route(
             "/r/{token}/cancel",
             get(public::manage::confirm_cancel).post(public::manage::cancel),
         )
@@ -63,6 +72,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .merge(token_pages)
+        .merge(admin::router())
         .fallback(|| async { StatusCode::NOT_FOUND })
         .layer(DefaultBodyLimit::max(settings.body_limit_bytes))
         // Router::layer wraps: the last layer added is the outermost.

@@ -148,6 +148,18 @@ fn to_utc(tz: Tz, local: NaiveDateTime, what: &str) -> anyhow::Result<DateTime<U
 /// Creates the event with the spec's slug, or updates it in place; the
 /// programme is replaced. Checks the spec first and names what is wrong.
 pub async fn import(db: &DatabaseConnection, spec: &EventSpec) -> anyhow::Result<Imported> {
+    save(db, None, spec).await
+}
+
+/// Saves an event: updates the event with id `existing_id` (the back-office
+/// edits by id, so the slug can change), or else the one with the spec's
+/// slug, or creates it. Registrants hear of a move or a cancellation in the
+/// same transaction.
+pub async fn save(
+    db: &DatabaseConnection,
+    existing_id: Option<i32>,
+    spec: &EventSpec,
+) -> anyhow::Result<Imported> {
     let slug_ok = !spec.slug.is_empty()
         && spec
             .slug
@@ -197,7 +209,15 @@ pub async fn import(db: &DatabaseConnection, spec: &EventSpec) -> anyhow::Result
 
     let now = Utc::now();
     let txn = db::begin_write(db).await?;
-    let existing = events::find_by_slug(&txn, &spec.slug).await?;
+    let existing = match existing_id {
+        Some(id) => events::find_by_id(&txn, id).await?,
+        None => events::find_by_slug(&txn, &spec.slug).await?,
+    };
+    if let Some(other) = events::find_by_slug(&txn, &spec.slug).await?
+        && existing.as_ref().is_none_or(|e| e.id != other.id)
+    {
+        anyhow::bail!("the slug {:?} is taken by another event", spec.slug);
+    }
     let before = existing.clone();
     let mut active = match existing {
         Some(model) => {

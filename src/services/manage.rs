@@ -49,7 +49,7 @@ pub async fn edit(
     db: &DatabaseConnection,
     managed: &Managed,
     edit: &RegistrationEdit,
-    token: &ManageToken,
+    token: Option<&ManageToken>,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
     let txn = db::begin_write(db).await?;
@@ -77,16 +77,7 @@ pub async fn edit(
     let saved = active.update(&txn).await?;
     let invite = (invite_changed && saved.status == RegistrationStatus::Confirmed.as_str())
         .then_some(InviteKind::Request);
-    enqueue(
-        &txn,
-        &saved,
-        MessageKind::Edited,
-        Some(token),
-        invite,
-        None,
-        now,
-    )
-    .await?;
+    enqueue(&txn, &saved, MessageKind::Edited, token, invite, None, now).await?;
     txn.commit().await?;
     Ok(true)
 }

@@ -5,7 +5,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::db::entities::{event, form_submission, registration};
+use crate::db::entities::{event, form_submission, invitation, registration};
 use crate::db::{self, events, registrations};
 use crate::domain::event::{EventStatus, RegistrationStatus, RegistrationWindow};
 use crate::domain::registration::{Affiliation, NewRegistration};
@@ -43,18 +43,60 @@ pub async fn register(
     locale: Locale,
     now: DateTime<Utc>,
 ) -> Result<RegisterOutcome, DbErr> {
+    register_with(db, event, new, key, locale, now, RegisterOptions::default()).await
+}
+
+/// Where a registration comes from, beyond the public form.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RegisterOptions<'a> {
+    /// Registered through this personal invitation, which is marked answered
+    /// in the same transaction.
+    pub invitation: Option<&'a invitation::Model>,
+    /// Added by an organiser, who may do so outside the registration window.
+    pub by_organiser: bool,
+}
+
+/// [`register`] with options; the same invariants hold.
+pub async fn register_with(
+    db: &DatabaseConnection,
+    event: &event::Model,
+    new: &NewRegistration,
+    key: &SubmissionKey,
+    locale: Locale,
+    now: DateTime<Utc>,
+    options: RegisterOptions<'_>,
+) -> Result<RegisterOutcome, DbErr> {
     let window = window_of(event, now);
-    if window != RegistrationWindow::Open {
+    let allowed = window == RegistrationWindow::Open
+        || (options.by_organiser && window != RegistrationWindow::Cancelled);
+    if !allowed {
         return Ok(RegisterOutcome::NotOpen(window));
     }
     // Two different forms with the same address can race past the duplicate
     // check; the unique index stops the second, which then sees the first.
-    match register_once(db, event, new, key, locale, now).await {
+    match register_once(db, event, new, key, locale, now, options).await {
         Err(err) if db::is_unique_violation(&err) => {
-            register_once(db, event, new, key, locale, now).await
+            register_once(db, event, new, key, locale, now, options).await
         }
         other => other,
     }
+}
+
+/// Marks an invitation as answered by a registration.
+async fn mark_invitation_registered(
+    txn: &impl sea_orm::ConnectionTrait,
+    invitation: Option<&invitation::Model>,
+    registration_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    if let Some(invitation) = invitation {
+        let mut row: invitation::ActiveModel = invitation.clone().into();
+        row.status = Set(super::invitations::REGISTERED.to_owned());
+        row.registration_id = Set(Some(registration_id));
+        row.updated_at = Set(now);
+        row.update(txn).await?;
+    }
+    Ok(())
 }
 
 /// The registration window of an event at `now`.
@@ -75,6 +117,7 @@ async fn register_once(
     key: &SubmissionKey,
     locale: Locale,
     now: DateTime<Utc>,
+    options: RegisterOptions<'_>,
 ) -> Result<RegisterOutcome, DbErr> {
     let txn = db::begin_write(db).await?;
 
@@ -114,6 +157,7 @@ async fn register_once(
         }
         .update(&txn)
         .await?;
+        mark_invitation_registered(&txn, options.invitation, existing.id, now).await?;
         super::manage::send_link_again(&txn, existing, now).await?;
         txn.commit().await?;
         return Ok(RegisterOutcome::AlreadyRegistered);
@@ -157,6 +201,7 @@ async fn register_once(
         created_at: Set(now),
         updated_at: Set(now),
         cancelled_at: Set(None),
+        checked_in_at: Set(None),
     };
     let saved = registration::Entity::insert(saved)
         .exec_with_returning(&txn)
@@ -176,6 +221,7 @@ async fn register_once(
         (MessageKind::Waitlisted, None)
     };
     enqueue(&txn, &saved, kind, Some(&token), invite, None, now).await?;
+    mark_invitation_registered(&txn, options.invitation, saved.id, now).await?;
     txn.commit().await?;
     Ok(RegisterOutcome::Registered(token))
 }

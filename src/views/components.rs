@@ -47,9 +47,13 @@ pub enum InputKind {
     Email,
     Tel,
     TextArea,
+    DateTime,
+    Number,
+    LongText,
 }
 
 /// A labelled input with an optional hint and its error.
+#[allow(clippy::too_many_arguments)]
 pub fn text_field(
     field: Field,
     label: &str,
@@ -60,10 +64,34 @@ pub fn text_field(
     errors: &FormErrors,
     locale: Locale,
 ) -> Markup {
-    let id = field.id();
+    let error = errors.for_field(field, locale);
+    input_field(
+        field.id(),
+        label,
+        hint,
+        value,
+        required,
+        kind,
+        error.as_deref(),
+        locale,
+    )
+}
+
+/// How any input is drawn: label, hint, error and the control, tied
+/// together with `aria-describedby`; used by the public and admin forms.
+#[allow(clippy::too_many_arguments)]
+pub fn input_field(
+    id: &str,
+    label: &str,
+    hint: Option<&str>,
+    value: &str,
+    required: bool,
+    kind: InputKind,
+    error: Option<&str>,
+    locale: Locale,
+) -> Markup {
     let hint_id = format!("{id}-hint");
     let error_id = format!("{id}-error");
-    let error = errors.for_field(field, locale);
     let mut described = Vec::new();
     if hint.is_some() {
         described.push(hint_id.clone());
@@ -80,7 +108,7 @@ pub fn text_field(
                 @if !required { " " span class="optional" { (locale.t("form.optional")) } }
             }
             @if let Some(hint) = hint { p class="hint" id=(hint_id) { (hint) } }
-            @if let Some(error) = &error {
+            @if let Some(error) = error {
                 p class="error-message" id=(error_id) { span class="visually-hidden" { (locale.t("form.error_prefix")) " " } (error) }
             }
             @match kind {
@@ -88,6 +116,34 @@ pub fn text_field(
                 InputKind::Email => input type="email" id=(id) name=(id) value=(value) autocomplete="email" spellcheck="false" required[required] aria-describedby=[described.as_deref()] aria-invalid=[invalid];,
                 InputKind::Tel => input type="tel" id=(id) name=(id) value=(value) autocomplete="tel" required[required] aria-describedby=[described.as_deref()] aria-invalid=[invalid];,
                 InputKind::TextArea => textarea id=(id) name=(id) rows="3" required[required] aria-describedby=[described.as_deref()] aria-invalid=[invalid] { (value) },
+                InputKind::DateTime => input type="datetime-local" id=(id) name=(id) value=(value) required[required] aria-describedby=[described.as_deref()] aria-invalid=[invalid];,
+                InputKind::Number => input type="number" min="1" inputmode="numeric" id=(id) name=(id) value=(value) required[required] aria-describedby=[described.as_deref()] aria-invalid=[invalid];,
+                InputKind::LongText => textarea id=(id) name=(id) rows="8" required[required] aria-describedby=[described.as_deref()] aria-invalid=[invalid] { (value) },
+            }
+        }
+    }
+}
+
+/// A labelled select of (value, label) options.
+pub fn select_field(
+    id: &str,
+    label: &str,
+    options: &[(String, String)],
+    selected: &str,
+    error: Option<&str>,
+    locale: Locale,
+) -> Markup {
+    let error_id = format!("{id}-error");
+    html! {
+        div class={ "field" @if error.is_some() { " field-error" } } {
+            label for=(id) { (label) }
+            @if let Some(error) = error {
+                p class="error-message" id=(error_id) { span class="visually-hidden" { (locale.t("form.error_prefix")) " " } (error) }
+            }
+            select id=(id) name=(id) aria-describedby=[error.map(|_| error_id.as_str())] aria-invalid=[error.map(|_| "true")] {
+                @for (value, text) in options {
+                    option value=(value) selected[value == selected] { (text) }
+                }
             }
         }
     }

@@ -19,6 +19,19 @@ pub fn page(
     options: PageOptions,
     content: Markup,
 ) -> Markup {
+    let nav = html! { li { a href="/" { (locale.t("nav.home")) } } };
+    page_with_nav(locale, title, path, options, nav, content)
+}
+
+/// The layout with the given menu items before the language switch.
+pub fn page_with_nav(
+    locale: Locale,
+    title: &str,
+    path: &str,
+    options: PageOptions,
+    nav_items: Markup,
+    content: Markup,
+) -> Markup {
     let other = locale.other();
     html! {
         (DOCTYPE)
@@ -38,7 +51,7 @@ pub fn page(
                     a class="site-name" href="/" { (locale.t("site.name")) }
                     nav aria-label=(locale.t("nav.label")) {
                         ul {
-                            li { a href="/" { (locale.t("nav.home")) } }
+                            (nav_items)
                             li {
                                 a href={ (path) "?lang=" (other.as_str()) } lang=(other.as_str()) hreflang=(other.as_str()) {
                                     (other.t("nav.switch_to_this"))

@@ -1,5 +1,6 @@
 //! HTML views (maud). Views are plain functions returning `Markup`; pages
 //! compose one layout and small components.
+pub mod admin;
 pub mod components;
 pub mod errors;
 pub mod format;

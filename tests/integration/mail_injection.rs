@@ -32,7 +32,8 @@ fn a_hostile_name_is_escaped_in_the_invite_harmless_in_headers_and_text_in_html(
     let registration = fixtures::registration(&event, HOSTILE);
     let payload = Payload {
         kind: MessageKind::Confirmed,
-        registration_id: registration.id,
+        registration_id: Some(registration.id),
+        invitation_id: None,
         sequence: 0,
         token: Some("A".repeat(43)),
         invite: Some(InviteKind::Request),

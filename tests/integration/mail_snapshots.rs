@@ -35,7 +35,8 @@ fn text_of(kind: MessageKind, status: &str, locale: &str) -> String {
     };
     let payload = Payload {
         kind,
-        registration_id: registration.id,
+        registration_id: Some(registration.id),
+        invitation_id: None,
         sequence: 1,
         token: with_link.then(|| "TOKEN".to_owned()),
         invite,

@@ -1,8 +1,14 @@
 //! sea-orm entities, one per table, in the generated style. Behaviour lives in
 //! `crate::db` and `crate::services`, not here.
+pub mod audit_entry;
 pub mod event;
 pub mod form_submission;
+pub mod invitation;
+pub mod login_attempt;
 pub mod municipality;
+pub mod organiser;
+pub mod organiser_session;
 pub mod outbox;
 pub mod programme_item;
 pub mod registration;
+pub mod setup_token;

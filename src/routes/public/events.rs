@@ -50,6 +50,33 @@ pub async fn render_event(
     let event = events::find_public_by_slug(&state.db, slug)
         .await?
         .ok_or(AppError::NotFound)?;
+    let action = format!("/events/{slug}/register");
+    render_event_page(
+        state,
+        &event,
+        form,
+        errors,
+        submission_key,
+        action,
+        None,
+        locale,
+    )
+    .await
+}
+
+/// Renders an event page for a known event, posting to `form_action`.
+#[allow(clippy::too_many_arguments)]
+pub async fn render_event_page(
+    state: &AppState,
+    event: &crate::db::entities::event::Model,
+    form: &RegistrationForm,
+    errors: &FormErrors,
+    submission_key: &str,
+    form_action: String,
+    invitation: Option<event_page::InvitationView>,
+    locale: Locale,
+) -> Result<Markup, AppError> {
+    let event = event.clone();
     let programme = events::programme(&state.db, event.id).await?;
     let members = events::member_municipalities(&state.db).await?;
     let host = event
@@ -67,6 +94,8 @@ pub async fn render_event(
         errors,
         submission_key,
         base_url: &state.settings.server.base_url,
+        form_action,
+        invitation,
     };
     Ok(event_page::render(&view, locale))
 }

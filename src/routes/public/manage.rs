@@ -98,7 +98,7 @@ pub async fn edit(
     match form.parse() {
         Ok(edit) => {
             let token = ManageToken::parse(&token).ok_or(AppError::NotFound)?;
-            manage::edit(&state.db, &managed, &edit, &token, Utc::now()).await?;
+            manage::edit(&state.db, &managed, &edit, Some(&token), Utc::now()).await?;
             let token = token.as_link_part();
             state.mail_wakeup.notify_one();
             Ok(

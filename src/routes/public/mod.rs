@@ -1,6 +1,7 @@
 //! Public pages: events, registration, the manage link, static pages.
 pub mod calendar;
 pub mod events;
+pub mod invitation;
 pub mod manage;
 pub mod pages;
 pub mod register;

@@ -20,6 +20,17 @@ pub struct EventPage<'a> {
     pub errors: &'a FormErrors,
     pub submission_key: &'a str,
     pub base_url: &'a url::Url,
+    /// Where the form posts: the public form, or a personal invitation.
+    pub form_action: String,
+    /// A personal invitation: the email is fixed and there is a decline button.
+    pub invitation: Option<InvitationView>,
+}
+
+/// What the page needs to know about a personal invitation.
+#[derive(Debug, Clone)]
+pub struct InvitationView {
+    pub decline_action: String,
+    pub status: String,
 }
 
 /// Seats left, if the event has a capacity.
@@ -112,10 +123,21 @@ fn registration_form(view: &EventPage<'_>, locale: Locale) -> Markup {
     html! {
         @if full { p class="notice" { (locale.t("register.full_notice")) } }
         p { (locale.t("register.required_note")) }
-        form method="post" action={ "/events/" (view.event.slug) "/register" } novalidate {
+        @if let Some(invitation) = &view.invitation {
+            p class="notice" { (locale.t(&format!("invitation.status.{}", invitation.status))) }
+        }
+        form method="post" action=(view.form_action) novalidate {
             input type="hidden" name="submission_key" value=(view.submission_key);
             (text_field(Field::Name, &locale.t("field.name"), None, &form.name, true, InputKind::Text { autocomplete: "name" }, errors, locale))
-            (text_field(Field::Email, &locale.t("field.email"), Some(&locale.t("field.email_hint")), &form.email, true, InputKind::Email, errors, locale))
+            @if view.invitation.is_some() {
+                div class="field" {
+                    label for="email" { (locale.t("field.email")) }
+                    p class="hint" id="email-hint" { (locale.t("invitation.email_locked")) }
+                    input type="email" id="email" name="email" value=(form.email) readonly aria-describedby="email-hint";
+                }
+            } @else {
+                (text_field(Field::Email, &locale.t("field.email"), Some(&locale.t("field.email_hint")), &form.email, true, InputKind::Email, errors, locale))
+            }
             div class={ "field" @if municipality_error.is_some() { " field-error" } } {
                 label for="municipality" { (locale.t("field.municipality")) }
                 @if let Some(error) = &municipality_error {
@@ -150,6 +172,11 @@ fn registration_form(view: &EventPage<'_>, locale: Locale) -> Markup {
             }
             button type="submit" {
                 @if full { (locale.t("register.submit_waitlist")) } @else { (locale.t("register.submit")) }
+            }
+        }
+        @if let Some(invitation) = &view.invitation {
+            form method="post" action=(invitation.decline_action) {
+                button type="submit" class="button-secondary" { (locale.t("invitation.decline")) }
             }
         }
     }

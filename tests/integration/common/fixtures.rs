@@ -83,5 +83,6 @@ pub fn registration(event: &event::Model, name: &str) -> registration::Model {
         created_at: at,
         updated_at: at,
         cancelled_at: None,
+        checked_in_at: None,
     }
 }

@@ -1,0 +1,437 @@
+//! The attendee table, its exports, and organiser actions on registrations.
+use std::collections::HashMap;
+
+use axum::Form;
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::Utc;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use serde::Deserialize;
+
+use super::session::CurrentOrganiser;
+use super::{Done, event_by_slug};
+use crate::app::AppState;
+use crate::db::entities::{event, municipality, registration};
+use crate::db::events as event_queries;
+use crate::domain::registration::RegistrationForm;
+use crate::domain::role::Role;
+use crate::domain::token::SubmissionKey;
+use crate::error::AppError;
+use crate::export::{AttendeeRow, CsvChunks, Headers, write_xlsx};
+use crate::i18n::Locale;
+use crate::services::attendees::{self, Action, ActionRefused, AttendeeFilter};
+use crate::services::register::{RegisterOptions, RegisterOutcome, register_with};
+use crate::views::admin::attendees as view;
+use crate::views::components::FormErrors;
+
+/// The attendee filter plus the `?done=` notice.
+#[derive(Debug, Default, Deserialize)]
+pub struct TableQuery {
+    #[serde(flatten)]
+    filter: AttendeeFilter,
+    #[serde(flatten)]
+    done: Done,
+}
+
+async fn render_table(
+    state: &AppState,
+    who: &CurrentOrganiser,
+    event: &event::Model,
+    filter: &AttendeeFilter,
+    notice: Option<String>,
+    add_form: &RegistrationForm,
+    add_errors: &FormErrors,
+    locale: Locale,
+) -> Result<maud::Markup, AppError> {
+    let (rows, total) = attendees::page(&state.db, event.id, filter).await?;
+    let mut with_positions = Vec::with_capacity(rows.len());
+    for row in rows {
+        let position = attendees::position(&state.db, &row).await?;
+        with_positions.push((row, position));
+    }
+    let members = event_queries::member_municipalities(&state.db).await?;
+    let page = view::AttendeePage {
+        event,
+        rows: &with_positions,
+        total,
+        filter,
+        members: &members,
+        notice,
+        add_form,
+        add_errors,
+    };
+    Ok(view::render(who, &page, locale))
+}
+
+/// `GET /admin/events/{slug}/attendees`.
+pub async fn table(
+    who: CurrentOrganiser,
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    Query(query): Query<TableQuery>,
+    locale: Locale,
+) -> Result<Response, AppError> {
+    who.require(Role::Organiser)?;
+    let event = event_by_slug(&state, &slug).await?;
+    let page = render_table(
+        &state,
+        &who,
+        &event,
+        &query.filter,
+        query.done.notice(locale),
+        &RegistrationForm::default(),
+        &FormErrors::default(),
+        locale,
+    )
+    .await?;
+    Ok(page.into_response())
+}
+
+/// `POST /admin/events/{slug}/attendees`: an organiser adds someone by hand;
+/// the confirmation goes out as for any registration.
+pub async fn add(
+    who: CurrentOrganiser,
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    locale: Locale,
+    Form(mut form): Form<RegistrationForm>,
+) -> Result<Response, AppError> {
+    who.require(Role::Organiser)?;
+    let event = event_by_slug(&state, &slug).await?;
+    let members = event_queries::member_municipalities(&state.db).await?;
+    // The organiser records the person's agreement on their behalf.
+    form.consent = Some("organiser".into());
+    let new = match form.parse(|code| members.iter().any(|m| m.code == code)) {
+        Ok(new) => new,
+        Err(errors) => {
+            let page = render_table(
+                &state,
+                &who,
+                &event,
+                &AttendeeFilter::default(),
+                None,
+                &form,
+                &FormErrors(errors),
+                locale,
+            )
+            .await?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
+    };
+    let options = RegisterOptions {
+        invitation: None,
+        by_organiser: true,
+    };
+    let outcome = register_with(
+        &state.db,
+        &event,
+        &new,
+        &SubmissionKey::generate(),
+        locale,
+        Utc::now(),
+        options,
+    )
+    .await?;
+    state.mail_wakeup.notify_one();
+    let done = match outcome {
+        RegisterOutcome::Registered(_) | RegisterOutcome::Repeated(_) => {
+            crate::services::audit::record(
+                &state.db,
+                &who.account,
+                "registration.add",
+                &slug,
+                new.email.as_str(),
+                Utc::now(),
+            )
+            .await?;
+            "added"
+        }
+        RegisterOutcome::AlreadyRegistered => "already_registered",
+        RegisterOutcome::NotOpen(_) => "not_open",
+    };
+    Ok(Redirect::to(&format!("/admin/events/{slug}/attendees?done={done}")).into_response())
+}
+
+/// The check-in search text carried back after a tap.
+#[derive(Debug, Default, Deserialize)]
+pub struct ActForm {
+    #[serde(default)]
+    q: String,
+}
+
+/// `POST /admin/events/{slug}/registrations/{id}/{action}`.
+pub async fn act(
+    who: CurrentOrganiser,
+    State(state): State<AppState>,
+    Path((slug, id, action)): Path<(String, uuid::Uuid, String)>,
+    Form(form): Form<ActForm>,
+) -> Result<Response, AppError> {
+    let action = match action.as_str() {
+        "cancel" => Action::Cancel,
+        "promote" => Action::Promote,
+        "resend" => Action::ResendConfirmation,
+        "checkin" => Action::CheckIn,
+        "undo-checkin" => Action::UndoCheckIn,
+        _ => return Err(AppError::NotFound),
+    };
+    let door = matches!(action, Action::CheckIn | Action::UndoCheckIn);
+    who.require(if door { Role::Checkin } else { Role::Organiser })?;
+    let event = event_by_slug(&state, &slug).await?;
+    let target = attendees::find(&state.db, &event, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let result =
+        attendees::act(&state.db, &event, &target, action, &who.account, Utc::now()).await?;
+    state.mail_wakeup.notify_one();
+    if door {
+        let q: String = url::form_urlencoded::byte_serialize(form.q.as_bytes()).collect();
+        return Ok(Redirect::to(&format!("/admin/events/{slug}/checkin?q={q}")).into_response());
+    }
+    let done = match (action, result) {
+        (_, Err(ActionRefused::NoSeat)) => "no_seat",
+        (_, Err(ActionRefused::NotApplicable)) => "not_applicable",
+        (Action::Cancel, Ok(())) => "registration_cancelled",
+        (Action::Promote, Ok(())) => "promoted",
+        _ => "resent",
+    };
+    Ok(Redirect::to(&format!("/admin/events/{slug}/attendees?done={done}")).into_response())
+}
+
+/// The export's translated column headers.
+fn headers(locale: Locale) -> Headers {
+    [
+        "field.name",
+        "field.email",
+        "manage.affiliation",
+        "admin.export.code",
+        "field.role_title",
+        "field.phone",
+        "field.dietary_needs",
+        "field.accessibility_needs",
+        "admin.status",
+        "admin.export.position",
+        "admin.attendees.registered_at",
+        "admin.export.checked_in_at",
+    ]
+    .map(|key| locale.t(key))
+}
+
+/// Rows per database page while exporting, so memory stays flat.
+const EXPORT_PAGE: u64 = 1000;
+
+/// Everything needed to turn registrations into export rows.
+struct ExportContext {
+    event_id: i32,
+    filter: AttendeeFilter,
+    tz: chrono_tz::Tz,
+    locale: Locale,
+    members: HashMap<String, String>,
+    positions: HashMap<uuid::Uuid, u64>,
+}
+
+impl ExportContext {
+    async fn new(
+        db: &DatabaseConnection,
+        event: &event::Model,
+        filter: AttendeeFilter,
+        locale: Locale,
+    ) -> Result<Self, AppError> {
+        let members = municipality::Entity::find()
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|m| (m.code, m.name))
+            .collect();
+        // Waitlist positions in one query: the waitlisted ids in order.
+        let waiting: Vec<uuid::Uuid> = registration::Entity::find()
+            .select_only()
+            .column(registration::Column::Id)
+            .filter(registration::Column::EventId.eq(event.id))
+            .filter(registration::Column::Status.eq("waitlisted"))
+            .order_by_asc(registration::Column::WaitlistOrder)
+            .into_tuple()
+            .all(db)
+            .await?;
+        let positions = waiting.into_iter().zip(1..).collect();
+        Ok(Self {
+            event_id: event.id,
+            filter,
+            tz: crate::views::format::zone(&event.time_zone),
+            locale,
+            members,
+            positions,
+        })
+    }
+
+    async fn page(
+        &self,
+        db: &DatabaseConnection,
+        number: u64,
+    ) -> Result<Vec<AttendeeRow>, sea_orm::DbErr> {
+        let rows = self
+            .filter
+            .apply(self.event_id)
+            .offset(number * EXPORT_PAGE)
+            .limit(EXPORT_PAGE)
+            .all(db)
+            .await?;
+        Ok(rows.into_iter().map(|r| self.row(r)).collect())
+    }
+
+    fn row(&self, r: registration::Model) -> AttendeeRow {
+        AttendeeRow {
+            affiliation: match &r.municipality_code {
+                Some(code) => self.members.get(code).cloned().unwrap_or_default(),
+                None => r.organisation.clone().unwrap_or_default(),
+            },
+            status: self
+                .locale
+                .t(&format!("admin.registration_status.{}", r.status)),
+            waitlist_position: self.positions.get(&r.id).copied(),
+            registered_at: r.created_at.with_timezone(&self.tz).naive_local(),
+            checked_in_at: r
+                .checked_in_at
+                .map(|t| t.with_timezone(&self.tz).naive_local()),
+            name: r.name,
+            email: r.email,
+            municipality_code: r.municipality_code,
+            role_title: r.role_title,
+            phone: r.phone,
+            dietary_needs: r.dietary_needs,
+            accessibility_needs: r.accessibility_needs,
+        }
+    }
+}
+
+fn download(content_type: &str, filename: &str, body: Body) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// `GET /admin/events/{slug}/attendees.csv`: streamed a page at a time.
+pub async fn export_csv(
+    who: CurrentOrganiser,
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    Query(filter): Query<AttendeeFilter>,
+    locale: Locale,
+) -> Result<Response, AppError> {
+    who.require(Role::Organiser)?;
+    let event = event_by_slug(&state, &slug).await?;
+    let context = ExportContext::new(&state.db, &event, filter, locale).await?;
+    let chunks = CsvChunks::new(&headers(locale)).map_err(AppError::Internal)?;
+    let first = Bytes::copy_from_slice(chunks.header_bytes());
+    let db = state.db.clone();
+    let pages =
+        futures_util::stream::unfold(Some((0u64, chunks, context, db)), |next| async move {
+            let (number, mut chunks, context, db) = next?;
+            match context.page(&db, number).await {
+                Ok(rows) if rows.is_empty() => None,
+                Ok(rows) => {
+                    let mut bytes = Vec::new();
+                    for row in &rows {
+                        match chunks.row_bytes(row) {
+                            Ok(part) => bytes.extend_from_slice(part),
+                            Err(err) => {
+                                return Some((Err(std::io::Error::other(err.to_string())), None));
+                            }
+                        }
+                    }
+                    Some((
+                        Ok(Bytes::from(bytes)),
+                        Some((number + 1, chunks, context, db)),
+                    ))
+                }
+                Err(err) => Some((Err(std::io::Error::other(err.to_string())), None)),
+            }
+        });
+    let stream =
+        futures_util::StreamExt::chain(futures_util::stream::once(async { Ok(first) }), pages);
+    crate::services::audit::record(&state.db, &who.account, "export.csv", &slug, "", Utc::now())
+        .await?;
+    Ok(download(
+        "text/csv; charset=utf-8",
+        &format!("{slug}-deltagare.csv"),
+        Body::from_stream(stream),
+    ))
+}
+
+/// `GET /admin/events/{slug}/attendees.xlsx`: written in constant-memory
+/// mode to a temporary file, then streamed from it.
+pub async fn export_xlsx(
+    who: CurrentOrganiser,
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    Query(filter): Query<AttendeeFilter>,
+    locale: Locale,
+) -> Result<Response, AppError> {
+    who.require(Role::Organiser)?;
+    let event = event_by_slug(&state, &slug).await?;
+    let context = ExportContext::new(&state.db, &event, filter, locale).await?;
+    let file = tempfile::Builder::new()
+        .suffix(".xlsx")
+        .tempfile()
+        .map_err(|e| AppError::Internal(e.into()))?;
+    let path = file.path().to_owned();
+    let db = state.db.clone();
+    let headers = headers(locale);
+    let sheet = locale.t("admin.attendees.title");
+    let handle = tokio::runtime::Handle::current();
+    tokio::task::spawn_blocking(move || {
+        let mut number = 0;
+        let mut failure = None;
+        let rows = std::iter::from_fn(|| {
+            let page = handle.block_on(context.page(&db, number));
+            number += 1;
+            match page {
+                Ok(rows) if !rows.is_empty() => Some(rows),
+                Ok(_) => None,
+                Err(err) => {
+                    failure = Some(err);
+                    None
+                }
+            }
+        })
+        .flatten();
+        let written = write_xlsx(&path, &sheet, &headers, rows);
+        match failure {
+            Some(err) => Err(anyhow::Error::from(err)),
+            None => written,
+        }
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.into()))?
+    .map_err(AppError::Internal)?;
+    let reopened = tokio::fs::File::open(file.path())
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    // The file is unlinked now; the open handle keeps its bytes until sent.
+    drop(file);
+    crate::services::audit::record(
+        &state.db,
+        &who.account,
+        "export.xlsx",
+        &slug,
+        "",
+        Utc::now(),
+    )
+    .await?;
+    let body = Body::from_stream(tokio_util::io::ReaderStream::new(reopened));
+    Ok(download(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        &format!("{slug}-deltagare.xlsx"),
+        body,
+    ))
+}

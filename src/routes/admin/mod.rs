@@ -1,0 +1,106 @@
+//! The back-office under /admin. Every handler takes a [`CurrentOrganiser`]
+//! and checks its role first.
+pub mod accounts;
+pub mod attendees;
+pub mod auth;
+pub mod checkin;
+pub mod events;
+pub mod invitations;
+pub mod session;
+
+use axum::Router;
+use axum::routing::{get, post};
+use serde::Deserialize;
+
+use crate::app::AppState;
+use crate::db::entities::event;
+use crate::db::events as event_queries;
+use crate::error::AppError;
+
+/// Every admin route.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/admin", get(events::dashboard))
+        .route("/admin/login", get(auth::login_page).post(auth::login))
+        .route("/admin/logout", post(auth::logout))
+        .route(
+            "/admin/setup/{token}",
+            get(auth::setup_page).post(auth::setup),
+        )
+        .route(
+            "/admin/accounts",
+            get(accounts::list).post(accounts::create),
+        )
+        .route("/admin/audit", get(accounts::audit))
+        .route("/admin/events/new", get(events::new_page))
+        .route("/admin/events", post(events::create))
+        .route("/admin/events/{slug}", get(events::overview))
+        .route(
+            "/admin/events/{slug}/edit",
+            get(events::edit_page).post(events::edit),
+        )
+        .route("/admin/events/{slug}/publish", post(events::publish))
+        .route("/admin/events/{slug}/close", post(events::close))
+        .route(
+            "/admin/events/{slug}/cancel",
+            get(events::cancel_page).post(events::cancel),
+        )
+        .route("/admin/events/{slug}/duplicate", post(events::duplicate))
+        .route("/admin/events/{slug}/emails", get(events::emails))
+        .route(
+            "/admin/events/{slug}/emails/{id}/retry",
+            post(events::retry_email),
+        )
+        .route(
+            "/admin/events/{slug}/attendees",
+            get(attendees::table).post(attendees::add),
+        )
+        .route(
+            "/admin/events/{slug}/attendees.csv",
+            get(attendees::export_csv),
+        )
+        .route(
+            "/admin/events/{slug}/attendees.xlsx",
+            get(attendees::export_xlsx),
+        )
+        .route(
+            "/admin/events/{slug}/registrations/{id}/{action}",
+            post(attendees::act),
+        )
+        .route(
+            "/admin/events/{slug}/invitations",
+            get(invitations::page).post(invitations::paste),
+        )
+        .route(
+            "/admin/events/{slug}/invitations/upload",
+            post(invitations::upload),
+        )
+        .route(
+            "/admin/events/{slug}/invitations/remind",
+            post(invitations::remind),
+        )
+        .route("/admin/events/{slug}/checkin", get(checkin::page))
+}
+
+/// Any event by slug (the back-office sees drafts and invite-only events).
+pub async fn event_by_slug(state: &AppState, slug: &str) -> Result<event::Model, AppError> {
+    event_queries::find_by_slug(&state.db, slug)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// `?done=` after an action: a catalogue key under `admin.done.`.
+#[derive(Debug, Default, Deserialize)]
+pub struct Done {
+    pub done: Option<String>,
+}
+
+impl Done {
+    /// The notice text, if the key is one of ours.
+    pub fn notice(&self, locale: crate::i18n::Locale) -> Option<String> {
+        let key = self.done.as_deref()?;
+        key.bytes()
+            .all(|b| b.is_ascii_lowercase() || b == b'_')
+            .then(|| locale.t(&format!("admin.done.{key}")))
+    }
+}

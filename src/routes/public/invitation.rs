@@ -1,0 +1,170 @@
+//! `/i/{token}`: a personal invitation. The registration form comes filled
+//! in, the email fixed; it works for invite-only events; the invitee can
+//! also decline.
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::Utc;
+
+use super::events::render_event_page;
+use crate::app::AppState;
+use crate::db::entities::{event, invitation};
+use crate::domain::registration::RegistrationForm;
+use crate::domain::token::SubmissionKey;
+use crate::error::AppError;
+use crate::i18n::Locale;
+use crate::services::invitations;
+use crate::services::register::{RegisterOptions, RegisterOutcome, register_with};
+use crate::views::components::FormErrors;
+use crate::views::public::event_page::{self, InvitationView};
+use crate::views::public::manage::Notice;
+
+async fn open(
+    state: &AppState,
+    token: &str,
+) -> Result<(invitation::Model, event::Model), AppError> {
+    invitations::open(&state.db, token)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+fn prefilled(invitation: &invitation::Model) -> RegistrationForm {
+    RegistrationForm {
+        name: invitation.name.clone(),
+        email: invitation.email.clone(),
+        municipality: invitation.municipality_code.clone().unwrap_or_else(|| {
+            if invitation.organisation.is_some() {
+                "other".into()
+            } else {
+                String::new()
+            }
+        }),
+        organisation: invitation.organisation.clone().unwrap_or_default(),
+        ..Default::default()
+    }
+}
+
+async fn render(
+    state: &AppState,
+    token: &str,
+    invitation: &invitation::Model,
+    event: &event::Model,
+    form: &RegistrationForm,
+    errors: &FormErrors,
+    key: &str,
+    locale: Locale,
+) -> Result<maud::Markup, AppError> {
+    let view = InvitationView {
+        decline_action: format!("/i/{token}/decline"),
+        status: invitation.status.clone(),
+    };
+    render_event_page(
+        state,
+        event,
+        form,
+        errors,
+        key,
+        format!("/i/{token}"),
+        Some(view),
+        locale,
+    )
+    .await
+}
+
+/// `GET /i/{token}`.
+pub async fn show(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    locale: Locale,
+) -> Result<maud::Markup, AppError> {
+    let (invitation, event) = open(&state, &token).await?;
+    let key = SubmissionKey::generate();
+    render(
+        &state,
+        &token,
+        &invitation,
+        &event,
+        &prefilled(&invitation),
+        &FormErrors::default(),
+        key.as_str(),
+        locale,
+    )
+    .await
+}
+
+/// `POST /i/{token}`: registers; the address is always the invited one.
+pub async fn register(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    locale: Locale,
+    Form(mut form): Form<RegistrationForm>,
+) -> Result<Response, AppError> {
+    let (invitation, event) = open(&state, &token).await?;
+    form.email = invitation.email.clone();
+    let members = crate::db::events::member_municipalities(&state.db).await?;
+    let key = SubmissionKey::parse(&form.submission_key);
+    let parsed = form.parse(|code| members.iter().any(|m| m.code == code));
+    let (new, key) = match (parsed, key) {
+        (Ok(new), Some(key)) => (new, key),
+        (parsed, key) => {
+            let key = key.unwrap_or_else(SubmissionKey::generate);
+            let errors = FormErrors(parsed.err().unwrap_or_default());
+            let page = render(
+                &state,
+                &token,
+                &invitation,
+                &event,
+                &form,
+                &errors,
+                key.as_str(),
+                locale,
+            )
+            .await?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
+    };
+    let options = RegisterOptions {
+        invitation: Some(&invitation),
+        by_organiser: false,
+    };
+    match register_with(&state.db, &event, &new, &key, locale, Utc::now(), options).await? {
+        RegisterOutcome::Registered(token) | RegisterOutcome::Repeated(token) => {
+            state.mail_wakeup.notify_one();
+            Ok(Redirect::to(&format!(
+                "/r/{}?done={}",
+                token.as_link_part(),
+                Notice::Registered.as_str()
+            ))
+            .into_response())
+        }
+        RegisterOutcome::AlreadyRegistered => {
+            state.mail_wakeup.notify_one();
+            Ok(event_page::already_registered(&event, new.email.as_str(), locale).into_response())
+        }
+        RegisterOutcome::NotOpen(_) => {
+            let page = render(
+                &state,
+                &token,
+                &invitation,
+                &event,
+                &form,
+                &FormErrors::default(),
+                key.as_str(),
+                locale,
+            )
+            .await?;
+            Ok((StatusCode::CONFLICT, page).into_response())
+        }
+    }
+}
+
+/// `POST /i/{token}/decline`.
+pub async fn decline(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Response, AppError> {
+    let (invitation, _) = open(&state, &token).await?;
+    invitations::decline(&state.db, &invitation, Utc::now()).await?;
+    Ok(Redirect::to(&format!("/i/{token}")).into_response())
+}

@@ -1,0 +1,42 @@
+//! The audit log of organiser actions: who, what, when, on what.
+use chrono::{DateTime, Utc};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait, QueryOrder, QuerySelect};
+use uuid::Uuid;
+
+use crate::db::entities::{audit_entry, organiser};
+
+/// Records one action. Call it in the transaction of the action where there
+/// is one, so the log and the change agree.
+pub async fn record(
+    db: &impl ConnectionTrait,
+    who: &organiser::Model,
+    action: &str,
+    target: &str,
+    details: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    audit_entry::Entity::insert(audit_entry::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        organiser_id: Set(Some(who.id)),
+        organiser_email: Set(who.email.clone()),
+        action: Set(action.to_owned()),
+        target: Set(target.to_owned()),
+        details: Set(details.to_owned()),
+        at: Set(now),
+    })
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+/// The newest entries first.
+pub async fn recent(
+    db: &impl ConnectionTrait,
+    limit: u64,
+) -> Result<Vec<audit_entry::Model>, DbErr> {
+    audit_entry::Entity::find()
+        .order_by_desc(audit_entry::Column::At)
+        .limit(limit)
+        .all(db)
+        .await
+}

@@ -1,0 +1,88 @@
+//! The email log of an event, and the audit log.
+use maud::{Markup, html};
+
+use crate::db::entities::{audit_entry, event, outbox};
+use crate::i18n::Locale;
+use crate::routes::admin::session::CurrentOrganiser;
+use crate::views::admin::layout::admin_page;
+use crate::views::format;
+
+/// The email log of an event.
+pub fn render(
+    who: &CurrentOrganiser,
+    event: &event::Model,
+    rows: &[outbox::Model],
+    locale: Locale,
+) -> Markup {
+    let base = format!("/admin/events/{}", event.slug);
+    let title = locale.t("admin.emails");
+    let tz = format::zone(&event.time_zone);
+    admin_page(
+        locale,
+        Some(who),
+        &title,
+        &format!("{base}/emails"),
+        html! {
+            p { a href=(base) { "← " (event.title) } }
+            h1 { (title) }
+            table class="data" {
+                thead { tr {
+                    th scope="col" { (locale.t("admin.mail.created")) }
+                    th scope="col" { (locale.t("admin.mail.kind")) }
+                    th scope="col" { (locale.t("admin.mail.recipient")) }
+                    th scope="col" { (locale.t("admin.status")) }
+                    th scope="col" { (locale.t("admin.mail.error")) }
+                } }
+                tbody { @for row in rows {
+                    tr {
+                        td { (format::date_time(row.created_at, tz, locale)) }
+                        td { (locale.t(&format!("admin.mail.kinds.{}", row.kind))) }
+                        td { (row.recipient) }
+                        td { (locale.t(&format!("admin.mail.status.{}", row.status))) " (" (row.attempts) ")" }
+                        td {
+                            @if let Some(error) = &row.last_error { (error) }
+                            @if row.status == "failed" {
+                                form method="post" action={ (base) "/emails/" (row.id) "/retry" } class="inline-form" {
+                                    button type="submit" class="link-button" { (locale.t("admin.mail.retry")) }
+                                }
+                            }
+                        }
+                    }
+                } }
+            }
+        },
+    )
+}
+
+/// The audit log (admins only).
+pub fn audit(who: &CurrentOrganiser, rows: &[audit_entry::Model], locale: Locale) -> Markup {
+    let title = locale.t("admin.nav.audit");
+    let tz = chrono_tz::Europe::Stockholm;
+    admin_page(
+        locale,
+        Some(who),
+        &title,
+        "/admin/audit",
+        html! {
+            h1 { (title) }
+            table class="data" {
+                thead { tr {
+                    th scope="col" { (locale.t("admin.audit.when")) }
+                    th scope="col" { (locale.t("admin.audit.who")) }
+                    th scope="col" { (locale.t("admin.audit.what")) }
+                    th scope="col" { (locale.t("admin.audit.target")) }
+                    th scope="col" { (locale.t("admin.audit.details")) }
+                } }
+                tbody { @for row in rows {
+                    tr {
+                        td { (format::date_time(row.at, tz, locale)) }
+                        td { (row.organiser_email) }
+                        td { code { (row.action) } }
+                        td { (row.target) }
+                        td { (row.details) }
+                    }
+                } }
+            }
+        },
+    )
+}

@@ -1,0 +1,11 @@
+//! Back-office pages under /admin.
+pub mod accounts;
+pub mod attendees;
+pub mod checkin;
+pub mod dashboard;
+pub mod emails;
+pub mod event_form;
+pub mod invitations;
+pub mod layout;
+pub mod login;
+pub mod overview;
