@@ -77,6 +77,7 @@ enum AuditLog {
 enum Registrations {
     Table,
     CheckedInAt,
+    SearchText,
 }
 
 #[derive(DeriveIden)]
@@ -214,6 +215,23 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        // Lower-cased name, email and organisation, written by the service:
+        // SQLite's lower() folds only ASCII, so "Öberg" must be folded in Rust
+        // for a case-insensitive search to work on both databases.
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Registrations::Table)
+                    .add_column(text(Registrations::SearchText).default(""))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .get_connection()
+            .execute_unprepared(
+                "UPDATE registrations SET search_text = lower(name || ' ' || email || ' ' || coalesce(organisation, ''))",
+            )
+            .await?;
         manager
             .alter_table(
                 Table::alter()
@@ -250,6 +268,7 @@ impl MigrationTrait for Migration {
                 Table::alter()
                     .table(Registrations::Table)
                     .drop_column(Registrations::CheckedInAt)
+                    .drop_column(Registrations::SearchText)
                     .to_owned(),
             )
             .await?;

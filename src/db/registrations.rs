@@ -76,3 +76,9 @@ pub async fn count_with_status(
         .count(db)
         .await
 }
+
+/// The text the attendee search looks in: name, email and organisation,
+/// lower-cased with full Unicode folding.
+pub fn search_text(name: &str, email: &str, organisation: Option<&str>) -> String {
+    format!("{name} {email} {}", organisation.unwrap_or_default()).to_lowercase()
+}

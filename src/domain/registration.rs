@@ -33,6 +33,16 @@ pub struct RegistrationForm {
     pub consent: Option<String>,
 }
 
+impl NewRegistration {
+    /// The organisation's name, for registrants from outside the network.
+    pub fn affiliation_organisation(&self) -> Option<&str> {
+        match &self.affiliation {
+            Affiliation::Organisation(name) => Some(name),
+            Affiliation::Municipality(_) => None,
+        }
+    }
+}
+
 /// The editable part of a registration, as posted from the manage page.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct EditForm {

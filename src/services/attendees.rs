@@ -2,11 +2,10 @@
 //! counts per status and per member municipality; and organiser actions on
 //! single registrations.
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, Func};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
-    DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    Select,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select,
 };
 use serde::Deserialize;
 use uuid::Uuid;
@@ -63,13 +62,8 @@ impl AttendeeFilter {
                 .replace('%', "\\%")
                 .replace('_', "\\_");
             let pattern = format!("%{escaped}%");
-            let lower = |column: registration::Column| Expr::expr(Func::lower(Expr::col(column)));
-            query = query.filter(
-                Condition::any()
-                    .add(lower(registration::Column::Name).like(pattern.as_str()))
-                    .add(lower(registration::Column::EmailNormalized).like(pattern.as_str()))
-                    .add(lower(registration::Column::Organisation).like(pattern.as_str())),
-            );
+            let like = sea_orm::sea_query::LikeExpr::new(pattern).escape('\\');
+            query = query.filter(registration::Column::SearchText.like(like));
         }
         if let Some(status) = RegistrationStatus::parse(self.status.trim()) {
             query = query.filter(registration::Column::Status.eq(status.as_str()));

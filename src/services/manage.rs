@@ -64,6 +64,11 @@ pub async fn edit(
     }
     let mut active: registration::ActiveModel = current.clone().into();
     active.name = Set(edit.name.clone());
+    active.search_text = Set(crate::db::registrations::search_text(
+        &edit.name,
+        &current.email,
+        current.organisation.as_deref(),
+    ));
     active.role_title = Set(edit.details.role_title.clone());
     active.phone = Set(edit.details.phone.clone());
     active.dietary_needs = Set(edit.details.dietary_needs.clone());

@@ -202,6 +202,11 @@ async fn register_once(
         updated_at: Set(now),
         cancelled_at: Set(None),
         checked_in_at: Set(None),
+        search_text: Set(registrations::search_text(
+            &new.name,
+            new.email.as_str(),
+            new.affiliation_organisation(),
+        )),
     };
     let saved = registration::Entity::insert(saved)
         .exec_with_returning(&txn)

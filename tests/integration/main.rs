@@ -3,6 +3,10 @@
 //! TEST_DATABASE_URL is set).
 mod common;
 
+mod admin_access;
+mod admin_events;
+mod admin_exports;
+mod admin_flow;
 mod calendar_downloads;
 mod cli_and_config;
 mod concurrency;

@@ -27,6 +27,7 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
     pub cancelled_at: Option<DateTimeUtc>,
     pub checked_in_at: Option<DateTimeUtc>,
+    pub search_text: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -84,5 +84,6 @@ pub fn registration(event: &event::Model, name: &str) -> registration::Model {
         updated_at: at,
         cancelled_at: None,
         checked_in_at: None,
+        search_text: String::new(),
     }
 }

@@ -22,6 +22,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub state: AppState,
     pub database_url: String,
+    /// The one-time setup link logged at start (no organiser yet).
+    pub setup_link: Option<String>,
     shutdown: Option<oneshot::Sender<()>>,
     _dir: std::sync::Arc<tempfile::TempDir>,
 }
@@ -127,6 +129,7 @@ impl TestApp {
         let app = Application::build(settings).await.expect("app builds");
         let base_url = format!("http://127.0.0.1:{}", app.port());
         let state = app.state();
+        let setup_link = app.setup_link().map(str::to_owned);
         let (tx, rx) = oneshot::channel::<()>();
         tokio::spawn(app.run_until(async move {
             let _ = rx.await;
@@ -140,6 +143,7 @@ impl TestApp {
             client,
             state,
             database_url: database_url.to_owned(),
+            setup_link,
             shutdown: Some(tx),
             _dir: dir,
         }
@@ -198,6 +202,70 @@ fn fast_mail(smtp_url: &str) -> Vec<(String, String)> {
     .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
     .collect()
 }
+
+/// A browser-like client that keeps cookies (for the back-office).
+pub fn cookie_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .expect("http client")
+}
+
+impl TestApp {
+    /// Creates an account directly (the CLI and the accounts page do the same).
+    pub async fn add_account(&self, email: &str, role: anmalan::domain::role::Role) {
+        anmalan::services::accounts::create(
+            &self.state.db,
+            email,
+            "Test Person",
+            role,
+            PASSWORD,
+            Utc::now(),
+        )
+        .await
+        .expect("account created");
+    }
+
+    /// Logs in and returns a client holding the session cookie.
+    pub async fn login(&self, email: &str) -> reqwest::Client {
+        let client = cookie_client();
+        let response = client
+            .post(self.url("/admin/login"))
+            .form(&[("email", email), ("password", PASSWORD), ("next", "/admin")])
+            .send()
+            .await
+            .expect("login");
+        assert_eq!(response.status(), 303, "login of {email} succeeds");
+        client
+    }
+
+    /// GET with a given client.
+    pub async fn get_with(&self, client: &reqwest::Client, path: &str) -> (u16, String) {
+        let response = client.get(self.url(path)).send().await.expect("GET");
+        let status = response.status().as_u16();
+        (status, response.text().await.unwrap_or_default())
+    }
+
+    /// POST a form with a given client.
+    pub async fn post_with(
+        &self,
+        client: &reqwest::Client,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> Posted {
+        let response = client
+            .post(self.url(path))
+            .form(form)
+            .send()
+            .await
+            .expect("POST");
+        Posted::from(response).await
+    }
+}
+
+/// The password of every test account.
+pub const PASSWORD: &str = "korrekt-häst-batteri-häftstift";
 
 /// The answer to a POST.
 pub struct Posted {

@@ -1,0 +1,245 @@
+//! Events and registrations managed from the back-office.
+use anmalan::db::entities::{audit_entry, event, registration};
+use anmalan::domain::role::Role;
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+
+use crate::common::mail::*;
+use crate::common::*;
+
+#[tokio::test]
+async fn an_invalid_event_form_names_each_field_and_keeps_what_was_typed() {
+    let app = TestApp::spawn().await;
+    app.add_account("org@example.org", Role::Organiser).await;
+    let client = app.login("org@example.org").await;
+    let posted = app
+        .post_with(
+            &client,
+            "/admin/events",
+            &[
+                ("title", "Möte"),
+                ("kind", "seminar"),
+                ("venue_name", ""),
+                ("starts_at", "2027-04-06T10:00"),
+                ("ends_at", "2027-04-06T09:00"),
+                ("capacity", "många"),
+                ("organiser_email", "inte en adress"),
+                ("programme", "fel format"),
+            ],
+        )
+        .await;
+    assert_eq!(posted.status, 422);
+    let summary = texts(&posted.body, ".error-summary li a");
+    assert_eq!(summary.len(), 5, "{summary:?}");
+    assert!(
+        summary
+            .iter()
+            .any(|s| s.contains("Sluttiden måste vara efter starttiden"))
+    );
+    assert!(summary.iter().any(|s| s.starts_with("Rad 1 i programmet")));
+    assert_eq!(
+        attr(&posted.body, "#title", "value").as_deref(),
+        Some("Möte")
+    );
+    assert_eq!(
+        attr(&posted.body, "#capacity", "value").as_deref(),
+        Some("många")
+    );
+    assert_eq!(
+        attr(&posted.body, "#venue_name", "aria-invalid").as_deref(),
+        Some("true")
+    );
+    assert_eq!(event::Entity::find().count(&app.state.db).await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn the_municipality_view_counts_members_and_lists_the_missing() {
+    let app = TestApp::spawn().await;
+    app.create_event(&seminar("almedalen", Some(2))).await;
+    for (email, code) in [
+        ("a@example.org", "2580"),
+        ("b@example.org", "0882"),
+        ("c@example.org", "0882"),
+    ] {
+        let key = new_key();
+        let mut form = registration_form(&key, "P", email);
+        form[3] = ("municipality", code);
+        app.post_form("/events/almedalen/register", &form).await;
+    }
+    app.add_account("org@example.org", Role::Organiser).await;
+    let client = app.login("org@example.org").await;
+    let (_, page) = app.get_with(&client, "/admin/events/almedalen").await;
+    assert!(page.contains("2 av 19 medlemskommuner anmälda"), "{page}");
+    let missing = texts(&page, "p");
+    assert!(
+        missing
+            .iter()
+            .any(|p| p.starts_with("Inte representerade än:")
+                && p.contains("Arvika")
+                && !p.contains("Luleå"))
+    );
+    let rows = texts(&page, "table.data tbody tr");
+    let oskarshamn = rows.iter().find(|r| r.contains("Oskarshamn")).unwrap();
+    assert!(
+        oskarshamn.contains('1'),
+        "one confirmed, one waitlisted: {oskarshamn}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn organiser_actions_keep_capacity_and_send_their_emails() {
+    let maildir = tempfile::tempdir().unwrap();
+    let smtp = SmtpServer::start(free_port(), maildir.path(), &[]).await;
+    let app = TestApp::spawn_with_smtp(&smtp.url()).await;
+    app.create_event(&seminar("litet", Some(1))).await;
+    app.register("litet", "A", "a@example.org").await;
+    app.register("litet", "B", "b@example.org").await;
+    app.add_account("org@example.org", Role::Organiser).await;
+    let client = app.login("org@example.org").await;
+    let waiting = registration::Entity::find()
+        .filter(registration::Column::Email.eq("b@example.org"))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let base = "/admin/events/litet";
+    let promote = app
+        .post_with(
+            &client,
+            &format!("{base}/registrations/{}/promote", waiting.id),
+            &[],
+        )
+        .await;
+    assert_eq!(
+        promote.location.as_deref(),
+        Some("/admin/events/litet/attendees?done=no_seat"),
+        "capacity holds for organisers"
+    );
+
+    let first = registration::Entity::find()
+        .filter(registration::Column::Email.eq("a@example.org"))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    app.post_with(
+        &client,
+        &format!("{base}/registrations/{}/cancel", first.id),
+        &[],
+    )
+    .await;
+    let promoted = registration::Entity::find_by_id(waiting.id)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        promoted.status, "confirmed",
+        "cancelling passes the seat on"
+    );
+    app.post_with(
+        &client,
+        &format!("{base}/registrations/{}/resend", promoted.id),
+        &[],
+    )
+    .await;
+
+    let added = app
+        .post_with(
+            &client,
+            &format!("{base}/attendees"),
+            &[
+                ("name", "C Hand"),
+                ("email", "c@example.org"),
+                ("municipality", "other"),
+                ("organisation", "Region Gotland"),
+                ("role_title", "Gäst"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        added.location.as_deref(),
+        Some("/admin/events/litet/attendees?done=added")
+    );
+    let mails = wait_for_messages(maildir.path(), 7, 30).await;
+    let subjects: Vec<(String, String)> = mails
+        .iter()
+        .map(|m| (m.to.clone(), m.subject.clone()))
+        .collect();
+    assert!(
+        subjects
+            .iter()
+            .any(|(to, s)| to == "a@example.org" && s.starts_with("Avbokad")),
+        "{subjects:?}"
+    );
+    assert!(
+        subjects
+            .iter()
+            .any(|(to, s)| to == "b@example.org" && s.starts_with("Du har fått en plats"))
+    );
+    assert!(
+        subjects
+            .iter()
+            .filter(|(to, s)| to == "b@example.org" && s.starts_with("Bekräftelse"))
+            .count()
+            == 1,
+        "resent"
+    );
+    assert!(
+        subjects
+            .iter()
+            .any(|(to, s)| to == "c@example.org" && s.starts_with("Väntelista")),
+        "added by hand, full → waitlist"
+    );
+    let actions: Vec<String> = audit_entry::Entity::find()
+        .all(&app.state.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| a.action)
+        .collect();
+    for expected in [
+        "registration.cancel",
+        "registration.resend",
+        "registration.add",
+    ] {
+        assert!(actions.contains(&expected.to_owned()), "{actions:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancelling_an_event_from_the_back_office_sends_cancel_invites() {
+    let maildir = tempfile::tempdir().unwrap();
+    let smtp = SmtpServer::start(free_port(), maildir.path(), &[]).await;
+    let app = TestApp::spawn_with_smtp(&smtp.url()).await;
+    app.create_event(&seminar("almedalen", Some(10))).await;
+    app.register("almedalen", "A", "a@example.org").await;
+    wait_for_messages(maildir.path(), 1, 30).await;
+    app.add_account("org@example.org", Role::Organiser).await;
+    let client = app.login("org@example.org").await;
+    let (_, confirm) = app
+        .get_with(&client, "/admin/events/almedalen/cancel")
+        .await;
+    assert!(confirm.contains("Alla 1 anmälda får ett mejl"));
+    app.post_with(&client, "/admin/events/almedalen/cancel", &[])
+        .await;
+    let mails = wait_for_messages(maildir.path(), 2, 30).await;
+    let cancel = mails
+        .iter()
+        .find(|m| m.subject.starts_with("Inställt"))
+        .expect("CANCEL email");
+    let invite = read_invite(cancel.calendar.as_deref().unwrap());
+    assert_eq!(invite.method, "CANCEL");
+    assert_eq!(invite.status, "CANCELLED");
+    let (_, page) = app.get("/events/almedalen").await;
+    assert!(page.contains("Evenemanget är inställt."));
+
+    let copy = app
+        .post_with(&client, "/admin/events/almedalen/duplicate", &[])
+        .await;
+    assert_eq!(
+        copy.location.as_deref(),
+        Some("/admin/events/almedalen-kopia?done=duplicated")
+    );
+    let (_, page) = app.get_with(&client, "/admin/events/almedalen-kopia").await;
+    assert!(page.contains("Utkast"));
+}
