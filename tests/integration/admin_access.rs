@@ -284,3 +284,94 @@ async fn a_cross_site_post_to_admin_is_refused() {
         "still logged in"
     );
 }
+
+#[tokio::test]
+async fn sessions_end_after_the_idle_and_the_absolute_timeout() {
+    use anmalan::services::accounts::{SessionLimits, open_session, session_account};
+    use chrono::{Duration, Utc};
+    let app = TestApp::spawn().await;
+    app.add_account("org@example.org", Role::Organiser).await;
+    let account = <anmalan::db::entities::organiser::Entity as sea_orm::EntityTrait>::find()
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let limits = SessionLimits {
+        idle: Duration::minutes(120),
+        absolute: Duration::hours(12),
+    };
+    let start = Utc::now();
+    let token = open_session(&app.state.db, account.id, start)
+        .await
+        .unwrap()
+        .as_link_part();
+    let alive = |at| session_account(&app.state.db, &token, limits, at);
+    assert!(
+        alive(start + Duration::minutes(100))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        alive(start + Duration::minutes(200))
+            .await
+            .unwrap()
+            .is_some(),
+        "activity keeps it alive"
+    );
+    assert!(
+        alive(start + Duration::minutes(400))
+            .await
+            .unwrap()
+            .is_none(),
+        "idle too long"
+    );
+    let token = open_session(&app.state.db, account.id, start)
+        .await
+        .unwrap()
+        .as_link_part();
+    let mut at = start;
+    for _ in 0..14 {
+        at += Duration::minutes(60);
+        let seen = session_account(&app.state.db, &token, limits, at)
+            .await
+            .unwrap();
+        if at - start > Duration::hours(12) {
+            assert!(seen.is_none(), "absolute limit");
+            return;
+        }
+        assert!(seen.is_some());
+    }
+    panic!("the absolute limit never applied");
+}
+
+#[tokio::test]
+async fn organiser_add_reads_the_password_from_stdin_never_argv() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let app = TestApp::spawn().await;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_anmalan"))
+        .args(["organiser", "add", "door@example.org", "--role", "checkin"])
+        .env("DATABASE_URL", &app.database_url)
+        .env("ANMALAN_CONFIG_DIR", config_dir())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{PASSWORD}\n").as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("added door@example.org (checkin)"));
+    let client = app.login("door@example.org").await;
+    assert_eq!(app.get_with(&client, "/admin/audit").await.0, 403);
+}

@@ -21,3 +21,14 @@ pub async fn stylesheet() -> impl IntoResponse {
         include_str!("../../views/app.css"),
     )
 }
+
+/// `GET /static/checkin.js`: search-as-you-type on the check-in page.
+pub async fn checkin_script() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../views/checkin.js"),
+    )
+}

@@ -47,7 +47,8 @@ pub fn render(
                     }
                 }
             }
-            @if rows.is_empty() { p { (locale.t("admin.checkin.none")) } }
+            p class="checkin-none" hidden[!rows.is_empty()] { (locale.t("admin.checkin.none")) }
+        script src="/static/checkin.js" defer {}
         },
     )
 }
