@@ -164,6 +164,21 @@ impl CsvChunks {
         &self.header
     }
 
+    /// Returns the bytes for a batch of rows, written with one writer.
+    pub fn batch_bytes(&mut self, rows: &[AttendeeRow]) -> anyhow::Result<Vec<u8>> {
+        let mut out = Vec::with_capacity(rows.len() * 128);
+        {
+            let mut writer = self.builder.from_writer(&mut out);
+            for row in rows {
+                writer
+                    .write_record(csv_fields(row).iter().map(|f| f.as_bytes()))
+                    .context("writing CSV row")?;
+            }
+            writer.flush().context("flushing CSV rows")?;
+        }
+        Ok(out)
+    }
+
     /// Returns the bytes for one row (valid until the next call).
     pub fn row_bytes(&mut self, row: &AttendeeRow) -> anyhow::Result<&[u8]> {
         self.buf.clear();

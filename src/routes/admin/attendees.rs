@@ -218,8 +218,8 @@ fn headers(locale: Locale) -> Headers {
     .map(|key| locale.t(key))
 }
 
-/// Rows per database page while exporting, so memory stays flat.
-const EXPORT_PAGE: u64 = 1000;
+/// Rows per batch while exporting.
+const EXPORT_BATCH: usize = 1000;
 
 /// Everything needed to turn registrations into export rows.
 struct ExportContext {
@@ -265,19 +265,44 @@ impl ExportContext {
         })
     }
 
-    async fn page(
-        &self,
-        db: &DatabaseConnection,
-        number: u64,
-    ) -> Result<Vec<AttendeeRow>, sea_orm::DbErr> {
-        let rows = self
-            .filter
-            .apply(self.event_id)
-            .offset(number * EXPORT_PAGE)
-            .limit(EXPORT_PAGE)
-            .all(db)
-            .await?;
-        Ok(rows.into_iter().map(|r| self.row(r)).collect())
+    /// Streams the matching rows in batches through a bounded channel, so
+    /// the export holds at most a few batches in memory whatever its size.
+    /// One query read as a cursor: no OFFSET re-scans.
+    fn spawn_batches(
+        self,
+        db: DatabaseConnection,
+    ) -> tokio::sync::mpsc::Receiver<Result<Vec<AttendeeRow>, sea_orm::DbErr>> {
+        let (tx, rx) = tokio::sync::mpsc::channel(4);
+        tokio::spawn(async move {
+            use futures_util::StreamExt;
+            let mut rows = match self.filter.apply(self.event_id).stream(&db).await {
+                Ok(rows) => rows,
+                Err(err) => {
+                    let _ = tx.send(Err(err)).await;
+                    return;
+                }
+            };
+            let mut batch = Vec::with_capacity(EXPORT_BATCH);
+            while let Some(row) = rows.next().await {
+                match row {
+                    Ok(row) => batch.push(self.row(row)),
+                    Err(err) => {
+                        let _ = tx.send(Err(err)).await;
+                        return;
+                    }
+                }
+                if batch.len() == EXPORT_BATCH {
+                    let full = std::mem::replace(&mut batch, Vec::with_capacity(EXPORT_BATCH));
+                    if tx.send(Ok(full)).await.is_err() {
+                        return;
+                    }
+                }
+            }
+            if !batch.is_empty() {
+                let _ = tx.send(Ok(batch)).await;
+            }
+        });
+        rx
     }
 
     fn row(&self, r: registration::Model) -> AttendeeRow {
@@ -333,32 +358,22 @@ pub async fn export_csv(
     let context = ExportContext::new(&state.db, &event, filter, locale).await?;
     let chunks = CsvChunks::new(&headers(locale)).map_err(AppError::Internal)?;
     let first = Bytes::copy_from_slice(chunks.header_bytes());
-    let db = state.db.clone();
-    let pages =
-        futures_util::stream::unfold(Some((0u64, chunks, context, db)), |next| async move {
-            let (number, mut chunks, context, db) = next?;
-            match context.page(&db, number).await {
-                Ok(rows) if rows.is_empty() => None,
-                Ok(rows) => {
-                    let mut bytes = Vec::new();
-                    for row in &rows {
-                        match chunks.row_bytes(row) {
-                            Ok(part) => bytes.extend_from_slice(part),
-                            Err(err) => {
-                                return Some((Err(std::io::Error::other(err.to_string())), None));
-                            }
-                        }
-                    }
-                    Some((
-                        Ok(Bytes::from(bytes)),
-                        Some((number + 1, chunks, context, db)),
-                    ))
-                }
-                Err(err) => Some((Err(std::io::Error::other(err.to_string())), None)),
-            }
+    let batches = context.spawn_batches(state.db.clone());
+    let body =
+        futures_util::stream::unfold((batches, chunks), |(mut batches, mut chunks)| async move {
+            let batch = batches.recv().await?;
+            let bytes = batch
+                .map_err(|err| std::io::Error::other(err.to_string()))
+                .and_then(|rows| {
+                    chunks
+                        .batch_bytes(&rows)
+                        .map(Bytes::from)
+                        .map_err(|err| std::io::Error::other(err.to_string()))
+                });
+            Some((bytes, (batches, chunks)))
         });
     let stream =
-        futures_util::StreamExt::chain(futures_util::stream::once(async { Ok(first) }), pages);
+        futures_util::StreamExt::chain(futures_util::stream::once(async { Ok(first) }), body);
     crate::services::audit::record(&state.db, &who.account, "export.csv", &slug, "", Utc::now())
         .await?;
     Ok(download(
@@ -385,23 +400,16 @@ pub async fn export_xlsx(
         .tempfile()
         .map_err(|e| AppError::Internal(e.into()))?;
     let path = file.path().to_owned();
-    let db = state.db.clone();
     let headers = headers(locale);
     let sheet = locale.t("admin.attendees.title");
-    let handle = tokio::runtime::Handle::current();
+    let mut batches = context.spawn_batches(state.db.clone());
     tokio::task::spawn_blocking(move || {
-        let mut number = 0;
         let mut failure = None;
-        let rows = std::iter::from_fn(|| {
-            let page = handle.block_on(context.page(&db, number));
-            number += 1;
-            match page {
-                Ok(rows) if !rows.is_empty() => Some(rows),
-                Ok(_) => None,
-                Err(err) => {
-                    failure = Some(err);
-                    None
-                }
+        let rows = std::iter::from_fn(|| match batches.blocking_recv()? {
+            Ok(rows) => Some(rows),
+            Err(err) => {
+                failure = Some(err);
+                None
             }
         })
         .flatten();
