@@ -243,3 +243,104 @@ async fn cancelling_an_event_from_the_back_office_sends_cancel_invites() {
     let (_, page) = app.get_with(&client, "/admin/events/almedalen-kopia").await;
     assert!(page.contains("Utkast"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invitations_from_a_csv_can_be_declined_and_reminded() {
+    let maildir = tempfile::tempdir().unwrap();
+    let smtp = SmtpServer::start(free_port(), maildir.path(), &[]).await;
+    let app = TestApp::spawn_with_smtp(&smtp.url()).await;
+    app.create_event(&seminar("almedalen", Some(10))).await;
+    app.add_account("org@example.org", Role::Organiser).await;
+    let client = app.login("org@example.org").await;
+    let csv = "\u{feff}Namn;E-post;Kommun\nAnna Berg;anna@example.org;2580\nBo Ek;bo@example.org;Region Gotland\n";
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(csv.as_bytes().to_vec()).file_name("lista.csv"),
+    );
+    let response = client
+        .post(app.url("/admin/events/almedalen/invitations/upload"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.headers()["location"],
+        "/admin/events/almedalen/invitations?done=invited"
+    );
+    let mails = wait_for_messages(maildir.path(), 2, 30).await;
+    let bo = mails.iter().find(|m| m.to == "bo@example.org").unwrap();
+    let link = bo
+        .text
+        .lines()
+        .find(|l| l.contains("/i/"))
+        .unwrap()
+        .trim()
+        .trim_start_matches(&app.base_url)
+        .to_owned();
+    let declined = app.post_form(&format!("{link}/decline"), &[]).await;
+    assert_eq!(declined.status, 303);
+    let (_, page) = app.get(&link).await;
+    assert!(page.contains("Du har tackat nej"));
+
+    let reminded = app
+        .post_with(&client, "/admin/events/almedalen/invitations/remind", &[])
+        .await;
+    assert_eq!(
+        reminded.location.as_deref(),
+        Some("/admin/events/almedalen/invitations?done=reminded")
+    );
+    let mails = wait_for_messages(maildir.path(), 3, 30).await;
+    let reminder = mails
+        .iter()
+        .find(|m| m.subject.starts_with("Påminnelse"))
+        .expect("reminder");
+    assert_eq!(
+        reminder.to, "anna@example.org",
+        "only those who have not answered"
+    );
+    let (_, page) = app
+        .get_with(&client, "/admin/events/almedalen/invitations")
+        .await;
+    assert!(page.contains("Tackat nej") && page.contains("Inbjuden"));
+}
+
+#[tokio::test]
+async fn an_organiser_edits_a_registration() {
+    let app = TestApp::spawn().await;
+    app.create_event(&seminar("almedalen", Some(10))).await;
+    app.register("almedalen", "Anna", "anna@example.org").await;
+    app.add_account("org@example.org", Role::Organiser).await;
+    let client = app.login("org@example.org").await;
+    let row = registration::Entity::find()
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let path = format!("/admin/events/almedalen/registrations/{}", row.id);
+    let (status, page) = app.get_with(&client, &path).await;
+    assert_eq!(status, 200);
+    assert_eq!(attr(&page, "#name", "value").as_deref(), Some("Anna"));
+    let bad = app
+        .post_with(&client, &path, &[("name", ""), ("role_title", "KSO")])
+        .await;
+    assert_eq!(bad.status, 422);
+    let saved = app
+        .post_with(
+            &client,
+            &path,
+            &[
+                ("name", "Anna Berg"),
+                ("role_title", "KSO"),
+                ("dietary_needs", "Vegan"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, 303);
+    let row = registration::Entity::find()
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.name, "Anna Berg");
+    assert_eq!(row.dietary_needs.as_deref(), Some("Vegan"));
+}

@@ -443,3 +443,65 @@ pub async fn export_xlsx(
         body,
     ))
 }
+
+/// `GET /admin/events/{slug}/registrations/{id}`.
+pub async fn edit_page(
+    who: CurrentOrganiser,
+    State(state): State<AppState>,
+    Path((slug, id)): Path<(String, uuid::Uuid)>,
+    locale: Locale,
+) -> Result<Response, AppError> {
+    who.require(Role::Organiser)?;
+    let event = event_by_slug(&state, &slug).await?;
+    let row = attendees::find(&state.db, &event, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let form = crate::domain::registration::EditForm {
+        name: row.name.clone(),
+        role_title: row.role_title.clone(),
+        phone: row.phone.clone().unwrap_or_default(),
+        dietary_needs: row.dietary_needs.clone().unwrap_or_default(),
+        accessibility_needs: row.accessibility_needs.clone().unwrap_or_default(),
+    };
+    Ok(view::edit(&who, &event, &row, &form, &FormErrors::default(), locale).into_response())
+}
+
+/// `POST /admin/events/{slug}/registrations/{id}`: the same rules and
+/// emails as the registrant's own edit.
+pub async fn edit(
+    who: CurrentOrganiser,
+    State(state): State<AppState>,
+    Path((slug, id)): Path<(String, uuid::Uuid)>,
+    locale: Locale,
+    Form(form): Form<crate::domain::registration::EditForm>,
+) -> Result<Response, AppError> {
+    who.require(Role::Organiser)?;
+    let event = event_by_slug(&state, &slug).await?;
+    let row = attendees::find(&state.db, &event, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let edit = match form.parse() {
+        Ok(edit) => edit,
+        Err(errors) => {
+            let page = view::edit(&who, &event, &row, &form, &FormErrors(errors), locale);
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
+    };
+    let managed = crate::services::manage::Managed {
+        registration: row.clone(),
+        event: event.clone(),
+        waitlist_position: None,
+    };
+    crate::services::manage::edit(&state.db, &managed, &edit, None, Utc::now()).await?;
+    crate::services::audit::record(
+        &state.db,
+        &who.account,
+        "registration.edit",
+        &slug,
+        &row.email,
+        Utc::now(),
+    )
+    .await?;
+    state.mail_wakeup.notify_one();
+    Ok(Redirect::to(&format!("/admin/events/{slug}/attendees?done=saved")).into_response())
+}

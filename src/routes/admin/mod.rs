@@ -64,6 +64,10 @@ pub fn router() -> Router<AppState> {
             get(attendees::export_xlsx),
         )
         .route(
+            "/admin/events/{slug}/registrations/{id}",
+            get(attendees::edit_page).post(attendees::edit),
+        )
+        .route(
             "/admin/events/{slug}/registrations/{id}/{action}",
             post(attendees::act),
         )

@@ -153,3 +153,37 @@ pub fn render(who: &CurrentOrganiser, view: &AttendeePage<'_>, locale: Locale) -
         },
     )
 }
+
+/// The organiser's edit form for one registration.
+pub fn edit(
+    who: &CurrentOrganiser,
+    event: &event::Model,
+    row: &registration::Model,
+    form: &crate::domain::registration::EditForm,
+    errors: &FormErrors,
+    locale: Locale,
+) -> Markup {
+    use crate::domain::registration::Field;
+    use crate::views::components::{InputKind, error_summary, text_field};
+    let title = locale.t("admin.attendees.edit");
+    let action = format!("/admin/events/{}/registrations/{}", event.slug, row.id);
+    admin_page(
+        locale,
+        Some(who),
+        &title,
+        &action,
+        html! {
+            p { a href={ "/admin/events/" (event.slug) "/attendees" } { "← " (locale.t("admin.attendees.title")) } }
+            h1 { (title) ": " (row.email) }
+            @if !errors.is_empty() { (error_summary(errors, locale)) }
+            form method="post" action=(action) novalidate {
+                (text_field(Field::Name, &locale.t("field.name"), None, &form.name, true, InputKind::Text { autocomplete: "off" }, errors, locale))
+                (text_field(Field::RoleTitle, &locale.t("field.role_title"), None, &form.role_title, true, InputKind::Text { autocomplete: "off" }, errors, locale))
+                (text_field(Field::Phone, &locale.t("field.phone"), None, &form.phone, false, InputKind::Tel, errors, locale))
+                (text_field(Field::DietaryNeeds, &locale.t("field.dietary_needs"), None, &form.dietary_needs, false, InputKind::TextArea, errors, locale))
+                (text_field(Field::AccessibilityNeeds, &locale.t("field.accessibility_needs"), None, &form.accessibility_needs, false, InputKind::TextArea, errors, locale))
+                button type="submit" { (locale.t("admin.save")) }
+            }
+        },
+    )
+}
