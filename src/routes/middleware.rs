@@ -96,10 +96,12 @@ pub async fn refuse_cross_site(
 }
 
 fn is_cross_site(headers: &HeaderMap, base_url: &url::Url) -> bool {
+    // Sec-Fetch-Site is set by the browser itself and cannot be forged by a
+    // page, so when present it decides. Origin is checked only for older
+    // browsers that lack it: pages sent with Referrer-Policy: no-referrer
+    // (our manage pages) make Chromium post "Origin: null" even to itself.
     if let Some(site) = headers.get("sec-fetch-site") {
-        if !matches!(site.to_str(), Ok("same-origin" | "none")) {
-            return true;
-        }
+        return !matches!(site.to_str(), Ok("same-origin" | "none"));
     }
     let Some(origin) = headers.get(header::ORIGIN) else {
         return false;

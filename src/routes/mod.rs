@@ -70,6 +70,7 @@ pub fn router(state: AppState) -> Router {
             axum::routing::post(public::register::submit),
         )
         .route("/privacy", get(public::pages::privacy))
+        .route("/tillganglighet", get(public::pages::accessibility))
         .route("/static/app.css", get(public::pages::stylesheet))
         .route("/static/checkin.js", get(public::pages::checkin_script))
         .route("/healthz", get(health::healthz))

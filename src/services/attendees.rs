@@ -365,3 +365,27 @@ pub async fn position(
 ) -> Result<Option<u64>, DbErr> {
     registrations::waitlist_position(db, row).await
 }
+
+/// Registrations (not cancelled) per day in the event's time zone, oldest
+/// first, as ("YYYY-MM-DD", count).
+pub async fn per_day(
+    db: &impl ConnectionTrait,
+    event: &event::Model,
+) -> Result<Vec<(String, u64)>, DbErr> {
+    let times: Vec<DateTime<Utc>> = registration::Entity::find()
+        .select_only()
+        .column(registration::Column::CreatedAt)
+        .filter(registration::Column::EventId.eq(event.id))
+        .filter(registration::Column::Status.ne(RegistrationStatus::Cancelled.as_str()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let tz = crate::views::format::zone(&event.time_zone);
+    let mut days = std::collections::BTreeMap::new();
+    for at in times {
+        *days
+            .entry(at.with_timezone(&tz).format("%Y-%m-%d").to_string())
+            .or_insert(0u64) += 1;
+    }
+    Ok(days.into_iter().collect())
+}

@@ -28,7 +28,7 @@ impl FormErrors {
 pub fn error_summary(errors: &FormErrors, locale: Locale) -> Markup {
     html! {
         @if !errors.is_empty() {
-            div class="error-summary" role="alert" aria-labelledby="error-summary-title" tabindex="-1" id="error-summary" {
+            div class="error-summary" role="alert" aria-labelledby="error-summary-title" tabindex="-1" id="error-summary" autofocus {
                 h2 id="error-summary-title" { (locale.t("form.error_summary")) }
                 ul {
                     @for error in &errors.0 {

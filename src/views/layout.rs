@@ -65,7 +65,10 @@ pub fn page_with_nav(
                 }
                 footer class="site-footer" {
                     p { (locale.t("site.footer")) }
-                    p { a href="/privacy" { (locale.t("nav.privacy")) } }
+                    ul class="footer-links" {
+                        li { a href="/privacy" { (locale.t("nav.privacy")) } }
+                        li { a href="/tillganglighet" { (locale.t("nav.accessibility")) } }
+                    }
                 }
             }
         }

@@ -119,7 +119,9 @@ pub async fn overview(
     let event = event_by_slug(&state, &slug).await?;
     let counts = attendees::status_counts(&state.db, event.id).await?;
     let municipalities = attendees::by_municipality(&state.db, event.id).await?;
+    let per_day = attendees::per_day(&state.db, &event).await?;
     let view = overview_view::Overview {
+        per_day: &per_day,
         event: &event,
         counts: &counts,
         municipalities: &municipalities,

@@ -11,6 +11,11 @@ pub async fn privacy(locale: Locale) -> Markup {
     privacy::render(locale)
 }
 
+/// `GET /tillganglighet`: the accessibility statement.
+pub async fn accessibility(locale: Locale) -> Markup {
+    privacy::accessibility(locale)
+}
+
 /// `GET /static/app.css`: compiled in, so the binary needs no asset folder.
 pub async fn stylesheet() -> impl IntoResponse {
     (

@@ -1,6 +1,7 @@
 //! Back-office pages under /admin.
 pub mod accounts;
 pub mod attendees;
+pub mod charts;
 pub mod checkin;
 pub mod dashboard;
 pub mod emails;

@@ -16,6 +16,8 @@ pub struct Overview<'a> {
     pub counts: &'a StatusCounts,
     pub municipalities: &'a [MunicipalityLine],
     pub notice: Option<String>,
+    /// Registrations (not cancelled) per local day, oldest first.
+    pub per_day: &'a [(String, u64)],
 }
 
 fn post_button(action: &str, label: &str, class: &str) -> Markup {
@@ -79,7 +81,9 @@ pub fn render(who: &CurrentOrganiser, view: &Overview<'_>, locale: Locale) -> Ma
                 (locale.t("admin.count.left"), event.capacity.map_or_else(|| "–".to_owned(), |c| (c - event.confirmed_count).max(0).to_string())),
                 (locale.t("admin.count.checked_in"), view.counts.checked_in.to_string()),
             ]))
-            h2 { (locale.t("admin.municipalities.title")) }
+            h2 { (locale.t("admin.chart.per_day")) }
+        (super::charts::per_day(view.per_day, locale))
+        h2 { (locale.t("admin.municipalities.title")) }
             p class="headline" { strong { (locale.t("admin.municipalities.represented").replace("%{count}", &represented.to_string()).replace("%{total}", &view.municipalities.len().to_string())) } }
             @if !missing.is_empty() {
                 p { (locale.t("admin.municipalities.missing")) " " (missing.iter().map(|m| m.name.as_str()).collect::<Vec<_>>().join(", ")) }

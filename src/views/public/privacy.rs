@@ -25,3 +25,27 @@ pub fn render(locale: Locale) -> Markup {
         },
     )
 }
+
+/// `/tillganglighet`: the accessibility statement (tillgänglighetsredogörelse)
+/// that Swedish public bodies must publish.
+pub fn accessibility(locale: Locale) -> Markup {
+    let title = locale.t("a11y.title");
+    page(
+        locale,
+        &title,
+        "/tillganglighet",
+        PageOptions::default(),
+        html! {
+            h1 { (title) }
+            p { (locale.t("a11y.intro")) }
+            h2 { (locale.t("a11y.status_title")) }
+            p { (locale.t("a11y.status")) }
+            h2 { (locale.t("a11y.tested_title")) }
+            p { (locale.t("a11y.tested")) }
+            h2 { (locale.t("a11y.report_title")) }
+            p { (locale.t("a11y.report")) }
+            h2 { (locale.t("a11y.supervision_title")) }
+            p { (locale.t("a11y.supervision")) }
+        },
+    )
+}

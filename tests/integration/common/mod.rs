@@ -1,6 +1,7 @@
 //! Shared setup: spawn the app with its own database, make events, read pages.
 #![allow(dead_code)]
 
+pub mod browser;
 pub mod fixtures;
 pub mod mail;
 
