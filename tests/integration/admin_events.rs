@@ -344,3 +344,34 @@ async fn an_organiser_edits_a_registration() {
     assert_eq!(row.name, "Anna Berg");
     assert_eq!(row.dietary_needs.as_deref(), Some("Vegan"));
 }
+
+#[tokio::test]
+async fn the_overview_charts_registrations_per_day_with_a_table() {
+    let app = TestApp::spawn().await;
+    app.create_event(&seminar("almedalen", Some(10))).await;
+    app.register("almedalen", "Anna", "anna@example.org").await;
+    app.register("almedalen", "Bo", "bo@example.org").await;
+    let event = anmalan::db::events::find_by_slug(&app.state.db, "almedalen")
+        .await
+        .unwrap()
+        .unwrap();
+    let days = anmalan::services::attendees::per_day(&app.state.db, &event)
+        .await
+        .unwrap();
+    assert_eq!(days.len(), 1, "{days:?}");
+    assert_eq!(days[0].1, 2);
+    app.add_account("org@example.org", Role::Organiser).await;
+    let client = app.login("org@example.org").await;
+    let (_, page) = app.get_with(&client, "/admin/events/almedalen").await;
+    assert!(page.contains("<svg"), "server-side SVG");
+    assert!(page.contains(r#"role="img""#) && page.contains("<title id=\"per-day-title\">"));
+    let table = texts(&page, "figure.chart details table tbody tr");
+    assert_eq!(table.len(), 1);
+    assert!(table[0].ends_with('2'), "{table:?}");
+    let svg_start = page.find("<svg").unwrap();
+    assert!(
+        page.contains("ej representerad"),
+        "members without anyone are marked: {}",
+        &page[svg_start..svg_start + 1500]
+    );
+}

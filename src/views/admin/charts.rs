@@ -22,7 +22,7 @@ pub fn per_day(days: &[(String, u64)], locale: Locale) -> Markup {
                 width=(width) height=(height + 40) viewBox={ "0 0 " (width) " " (height + 40) } {
                 title id="per-day-title" { (title) }
                 desc id="per-day-desc" { (locale.t("admin.chart.per_day_desc")) }
-                line x1="30" y1=(height) x2=(width) y2=(height) stroke="#4a4a4a";
+                line x1="30" y1=(height) x2=(width) y2=(height) stroke="#4a4a4a" {}
                 text x="0" y="12" font-size="12" fill="#1b1b1b" { (max) }
                 @for (i, (day, count)) in days.iter().enumerate() {
                     @let h = (*count as usize * (height - 20)) / max as usize;

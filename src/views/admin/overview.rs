@@ -88,6 +88,7 @@ pub fn render(who: &CurrentOrganiser, view: &Overview<'_>, locale: Locale) -> Ma
             @if !missing.is_empty() {
                 p { (locale.t("admin.municipalities.missing")) " " (missing.iter().map(|m| m.name.as_str()).collect::<Vec<_>>().join(", ")) }
             }
+            (super::charts::municipalities(view.municipalities, locale))
             table class="data" {
                 thead { tr {
                     th scope="col" { (locale.t("field.municipality")) }
