@@ -3,6 +3,7 @@
 //! TEST_DATABASE_URL is set).
 mod common;
 
+mod accessibility;
 mod admin_access;
 mod admin_events;
 mod admin_exports;
