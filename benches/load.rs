@@ -6,7 +6,9 @@
 //! each workload over loopback, stops everything and prints a table. See
 //! docs/BENCHMARKS.md for the figures and what they mean.
 //!
-//! Workloads: `idle`, `export` (more are added as they are measured).
+//! Workloads: `limits` (raw commits, hello world), `register` (with the
+//! email delivery figures), `page`, `export`, `idle`. `BENCH_SECONDS` and
+//! `BENCH_WARMUP` shorten a run (defaults 20 and 5).
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -330,12 +332,421 @@ fn export(database_url: &str, dir: &Path, rows: &mut Vec<Row>) {
     }
 }
 
+/// Load settings: 16 connections, 20 s after a 5 s warm-up (overridable).
+struct Load {
+    connections: usize,
+    warmup: Duration,
+    duration: Duration,
+}
+
+impl Load {
+    fn from_env() -> Self {
+        let secs = |name: &str, default: u64| {
+            std::env::var(name)
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(default)
+        };
+        Self {
+            connections: 16,
+            warmup: Duration::from_secs(secs("BENCH_WARMUP", 5)),
+            duration: Duration::from_secs(secs("BENCH_SECONDS", 20)),
+        }
+    }
+}
+
+/// What one load run measured.
+#[derive(Default)]
+struct Measured {
+    ok: u64,
+    errors: u64,
+    latencies_us: Vec<u64>,
+    seconds: f64,
+}
+
+impl Measured {
+    fn rate(&self) -> f64 {
+        self.ok as f64 / self.seconds
+    }
+    fn percentile_ms(&self, p: f64) -> f64 {
+        if self.latencies_us.is_empty() {
+            return 0.0;
+        }
+        let mut sorted = self.latencies_us.clone();
+        sorted.sort_unstable();
+        let index = ((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1;
+        sorted[index] as f64 / 1000.0
+    }
+}
+
+/// Runs `connections` workers calling `request` in a loop; requests during
+/// the warm-up are made but not counted. `request` returns Ok(()) for a 2xx
+/// (or the expected redirect) and Err for anything else.
+async fn drive<F, Fut>(load: &Load, request: F) -> Measured
+where
+    F: Fn(u64) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<(), String>> + Send,
+{
+    let request = std::sync::Arc::new(request);
+    let counter = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let start = Instant::now();
+    let measure_from = start + load.warmup;
+    let end = measure_from + load.duration;
+    let mut workers = Vec::new();
+    for _ in 0..load.connections {
+        let request = request.clone();
+        let counter = counter.clone();
+        workers.push(tokio::spawn(async move {
+            let mut m = Measured::default();
+            let mut first_error = None;
+            while Instant::now() < end {
+                let n = counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let sent = Instant::now();
+                let result = request(n).await;
+                if sent >= measure_from {
+                    match result {
+                        Ok(()) => {
+                            m.ok += 1;
+                            m.latencies_us.push(sent.elapsed().as_micros() as u64);
+                        }
+                        Err(e) => {
+                            m.errors += 1;
+                            first_error.get_or_insert(e);
+                        }
+                    }
+                }
+            }
+            (m, first_error)
+        }));
+    }
+    let mut total = Measured {
+        seconds: load.duration.as_secs_f64(),
+        ..Default::default()
+    };
+    for worker in workers {
+        if let Ok((m, error)) = worker.await {
+            total.ok += m.ok;
+            total.errors += m.errors;
+            total.latencies_us.extend(m.latencies_us);
+            if let Some(error) = error {
+                eprintln!("first error of a worker: {error}");
+            }
+        }
+    }
+    total
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_max_idle_per_host(64)
+        .build()
+        .expect("client")
+}
+
+/// Limits: single-row commits through the same connection settings, and
+/// the cheapest route of the same server (`/healthz`, which passes the whole
+/// middleware stack). Returns (commits/s, hello req/s).
+fn limits(database_url: &str, dir: &Path, load: &Load, rows: &mut Vec<Row>) -> (f64, f64) {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let commits = rt.block_on(async {
+        let settings = settings(database_url);
+        let db = anmalan::db::connect(&settings.database).await.expect("db");
+        db.execute_unprepared(
+            "CREATE TABLE IF NOT EXISTS bench_commits (id BIGINT PRIMARY KEY, note TEXT NOT NULL)",
+        )
+        .await
+        .expect("table");
+        let backend = db.get_database_backend();
+        let db = std::sync::Arc::new(db);
+        let measured = drive(load, move |n| {
+            let db = db.clone();
+            async move {
+                let txn = anmalan::db::begin_write(&db)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let sql = sea_orm::Statement::from_sql_and_values(
+                    backend,
+                    match backend {
+                        sea_orm::DatabaseBackend::Postgres => {
+                            "INSERT INTO bench_commits (id, note) VALUES ($1, $2)"
+                        }
+                        _ => "INSERT INTO bench_commits (id, note) VALUES (?, ?)",
+                    },
+                    [(n as i64).into(), "commit".into()],
+                );
+                txn.execute_raw(sql).await.map_err(|e| e.to_string())?;
+                sea_orm::TransactionSession::commit(txn)
+                    .await
+                    .map_err(|e| e.to_string())
+            }
+        })
+        .await;
+        measured.rate()
+    });
+    rows.push(Row {
+        workload: "limit: single-row commits (16 writers, same pool settings)".into(),
+        figure: format!("{commits:.0}/s"),
+        target: "–".into(),
+        limit: "–".into(),
+    });
+    let (server, _) = Server::start(database_url, dir, &[]);
+    let hello = rt.block_on(async {
+        let client = client();
+        let url = format!("{}/healthz", server.base);
+        let measured = drive(load, move |_| {
+            let client = client.clone();
+            let url = url.clone();
+            async move {
+                let response = client.get(&url).send().await.map_err(|e| e.to_string())?;
+                response
+                    .status()
+                    .is_success()
+                    .then_some(())
+                    .ok_or_else(|| response.status().to_string())
+            }
+        })
+        .await;
+        measured.rate()
+    });
+    rows.push(Row {
+        workload: "limit: hello world (`/healthz` on the same server)".into(),
+        figure: format!("{hello:.0} req/s"),
+        target: "–".into(),
+        limit: "–".into(),
+    });
+    (commits, hello)
+}
+
+/// A big public event for the load.
+async fn create_event(database_url: &str, slug: &str) {
+    let settings = settings(database_url);
+    let db = anmalan::db::connect(&settings.database).await.expect("db");
+    let mut spec = anmalan::services::events::demo_specs(Utc::now().date_naive()).remove(1);
+    spec.slug = slug.into();
+    spec.capacity = Some(1_000_000);
+    anmalan::services::events::import(&db, &spec)
+        .await
+        .expect("event");
+}
+
+/// Register: GET the form (for its one-time key), POST it; every request a
+/// new address. Also measures the emails of the run against a local SMTP
+/// server: emails/s and the time from commit to SMTP acceptance.
+fn register(database_url: &str, dir: &Path, load: &Load, commit_limit: f64, rows: &mut Vec<Row>) {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let maildir = dir.join("smtp");
+    std::fs::create_dir_all(&maildir).expect("maildir");
+    let smtp_port = free_port();
+    let mut smtp = Command::new("python3")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/smtp_server.py"))
+        .args(["--port", &smtp_port.to_string(), "--maildir"])
+        .arg(&maildir)
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("python3 with aiosmtpd runs the SMTP server");
+    while std::net::TcpStream::connect(("127.0.0.1", smtp_port)).is_err() {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    rt.block_on(create_event(database_url, "rusning"));
+    let smtp_url = format!("smtp://127.0.0.1:{smtp_port}");
+    let (server, _) = Server::start(
+        database_url,
+        dir,
+        &[
+            ("SMTP_URL", smtp_url.as_str()),
+            ("ANMALAN__MAIL__POOL_SIZE", "8"),
+        ],
+    );
+    let base = server.base.clone();
+    let measured = rt.block_on(async {
+        let client = client();
+        drive(load, move |n| {
+            let client = client.clone();
+            let base = base.clone();
+            async move {
+                let page = client
+                    .get(format!("{base}/events/rusning"))
+                    .send()
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let html = page.text().await.map_err(|e| e.to_string())?;
+                let key = html
+                    .split("name=\"submission_key\" value=\"")
+                    .nth(1)
+                    .and_then(|rest| rest.split('"').next())
+                    .ok_or("no submission key on the page")?
+                    .to_owned();
+                let email = format!("last{n}@example.org");
+                let response = client
+                    .post(format!("{base}/events/rusning/register"))
+                    .form(&[
+                        ("submission_key", key.as_str()),
+                        ("name", "Belastning Testsson"),
+                        ("email", email.as_str()),
+                        ("municipality", "2580"),
+                        ("role_title", "Näringslivschef"),
+                        ("consent", "yes"),
+                    ])
+                    .send()
+                    .await
+                    .map_err(|e| e.to_string())?;
+                (response.status() == 303)
+                    .then_some(())
+                    .ok_or_else(|| response.status().to_string())
+            }
+        })
+        .await
+    });
+    let run_end = Instant::now();
+    // Every registration committed, counted in the database.
+    let (stored, created): (u64, Vec<(String, chrono::DateTime<Utc>)>) = rt.block_on(async {
+        let settings = settings(database_url);
+        let db = anmalan::db::connect(&settings.database).await.expect("db");
+        let count = sea_orm::PaginatorTrait::count(registration::Entity::find(), &db)
+            .await
+            .expect("count");
+        let outbox: Vec<(String, chrono::DateTime<Utc>)> =
+            anmalan::db::entities::outbox::Entity::find()
+                .all(&db)
+                .await
+                .expect("outbox")
+                .into_iter()
+                .map(|row| (row.message_id, row.created_at))
+                .collect();
+        (count, outbox)
+    });
+    // Wait for the emails: every one within 5 s after the run?
+    let expected = created.len();
+    let mut delivered_at_end = 0;
+    while run_end.elapsed() < Duration::from_secs(60) {
+        delivered_at_end = std::fs::read_dir(&maildir).map(|d| d.count()).unwrap_or(0);
+        if delivered_at_end >= expected {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let drained = run_end.elapsed();
+    let mut commit_to_smtp_ms = Vec::new();
+    let by_id: std::collections::HashMap<&str, chrono::DateTime<Utc>> =
+        created.iter().map(|(id, at)| (id.as_str(), *at)).collect();
+    for entry in std::fs::read_dir(&maildir)
+        .expect("maildir")
+        .filter_map(Result::ok)
+    {
+        let accepted: chrono::DateTime<Utc> = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .map(Into::into)
+            .unwrap_or_else(|_| Utc::now());
+        let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+        let id = text
+            .lines()
+            .find_map(|l| l.strip_prefix("Message-ID: <"))
+            .and_then(|l| l.split('@').next())
+            .unwrap_or_default();
+        if let Some(at) = by_id.get(id) {
+            commit_to_smtp_ms.push((accepted - *at).num_milliseconds().max(0) as u64 * 1000);
+        }
+    }
+    let emails = Measured {
+        ok: commit_to_smtp_ms.len() as u64,
+        latencies_us: commit_to_smtp_ms,
+        seconds: (load.warmup + load.duration + drained).as_secs_f64(),
+        ..Default::default()
+    };
+    let _ = smtp.kill();
+    let _ = smtp.wait();
+    rows.push(Row {
+        workload: "register (GET form + POST, 16 connections)".into(),
+        figure: format!(
+            "{:.0}/s, p50 {:.1} ms, p90 {:.1} ms, p99 {:.1} ms, {} errors",
+            measured.rate(),
+            measured.percentile_ms(0.5),
+            measured.percentile_ms(0.9),
+            measured.percentile_ms(0.99),
+            measured.errors
+        ),
+        target: "SQLite ≥ 2,000/s, p99 < 25 ms; PostgreSQL ≥ 1,500/s".into(),
+        limit: format!(
+            "{:.0}% of {commit_limit:.0} commits/s",
+            100.0 * measured.rate() / commit_limit
+        ),
+    });
+    rows.push(Row {
+        workload: "register: rows in the database = successful requests (incl. warm-up)".into(),
+        figure: format!("{stored} rows, {} emails queued", created.len()),
+        target: "equal".into(),
+        limit: "–".into(),
+    });
+    rows.push(Row {
+        workload: "email: commit → SMTP acceptance during the run".into(),
+        figure: format!(
+            "{} delivered, {:.0} emails/s overall, p50 {:.0} ms, p99 {:.0} ms",
+            emails.ok,
+            emails.ok as f64 / emails.seconds,
+            emails.percentile_ms(0.5),
+            emails.percentile_ms(0.99)
+        ),
+        target: "p99 < 1 s".into(),
+        limit: "–".into(),
+    });
+    rows.push(Row {
+        workload: "email: all delivered after the run within".into(),
+        figure: format!(
+            "{:.1} s ({delivered_at_end} of {expected})",
+            drained.as_secs_f64()
+        ),
+        target: "< 5 s".into(),
+        limit: "–".into(),
+    });
+}
+
+/// Event page: GET of the public event page.
+fn page(database_url: &str, dir: &Path, load: &Load, hello: f64, rows: &mut Vec<Row>) {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(create_event(database_url, "sida"));
+    let (server, _) = Server::start(database_url, dir, &[]);
+    let url = format!("{}/events/sida", server.base);
+    let measured = rt.block_on(async {
+        let client = client();
+        drive(load, move |_| {
+            let client = client.clone();
+            let url = url.clone();
+            async move {
+                let response = client.get(&url).send().await.map_err(|e| e.to_string())?;
+                let ok = response.status().is_success();
+                response.bytes().await.map_err(|e| e.to_string())?;
+                ok.then_some(()).ok_or_else(|| "status".to_owned())
+            }
+        })
+        .await
+    });
+    rows.push(Row {
+        workload: "event page (GET)".into(),
+        figure: format!(
+            "{:.0} req/s, p99 {:.1} ms, {} errors",
+            measured.rate(),
+            measured.percentile_ms(0.99),
+            measured.errors
+        ),
+        target: "≥ 50% of hello world".into(),
+        limit: format!(
+            "{:.0}% of {hello:.0} req/s",
+            100.0 * measured.rate() / hello
+        ),
+    });
+}
+
 fn main() {
     let args: Vec<String> = std::env::args()
         .skip(1)
         .filter(|a| !a.starts_with("--"))
         .collect();
-    let all = ["idle", "export"];
+    let all = ["limits", "register", "page", "export", "idle"];
+    let load = Load::from_env();
+    let mut commit_limit = f64::NAN;
+    let mut hello_limit = f64::NAN;
     let chosen: Vec<&str> = if args.is_empty() {
         all.to_vec()
     } else {
@@ -358,6 +769,11 @@ fn main() {
             database(dir.path())
         };
         match workload {
+            "limits" => {
+                (commit_limit, hello_limit) = limits(&database_url, &run_dir, &load, &mut rows)
+            }
+            "register" => register(&database_url, &run_dir, &load, commit_limit, &mut rows),
+            "page" => page(&database_url, &run_dir, &load, hello_limit, &mut rows),
             "idle" => idle(&database_url, &run_dir, &mut rows),
             "export" => export(&database_url, &run_dir, &mut rows),
             other => eprintln!("unknown workload {other}; known: {all:?}"),

@@ -2,6 +2,7 @@
 //! fantoccini; axe-core injected for the accessibility audit.
 #![allow(dead_code)]
 
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -18,8 +19,12 @@ pub struct Browser {
 }
 
 impl Drop for Browser {
+    /// Kills chromedriver and every Chromium process it started: they share
+    /// chromedriver's process group, and killing chromedriver alone would
+    /// leave the browsers running.
     fn drop(&mut self) {
-        let _ = self.driver.kill();
+        let group = format!("-{}", self.driver.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
         let _ = self.driver.wait();
     }
 }
@@ -51,6 +56,7 @@ pub async fn open(width: u32, height: u32, javascript: bool) -> Browser {
     let port = super::mail::free_port();
     let driver = Command::new("chromedriver")
         .arg(format!("--port={port}"))
+        .process_group(0)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
