@@ -522,6 +522,7 @@ fn limits(database_url: &str, dir: &Path, load: &Load, rows: &mut Vec<Row>) -> (
 async fn create_event(database_url: &str, slug: &str) {
     let settings = settings(database_url);
     let db = anmalan::db::connect(&settings.database).await.expect("db");
+    anmalan::db::migrate(&db).await.expect("migrations");
     let mut spec = anmalan::services::events::demo_specs(Utc::now().date_naive()).remove(1);
     spec.slug = slug.into();
     spec.capacity = Some(1_000_000);

@@ -18,6 +18,9 @@ pub struct AppState(Arc<App>);
 pub struct App {
     pub settings: Settings,
     pub db: DatabaseConnection,
+    /// The 19 member municipalities: written by a migration and never
+    /// changed at run time, so read once at start instead of per request.
+    pub members: Vec<crate::db::entities::municipality::Model>,
     /// Wakes the mail worker at once when a handler has written to the outbox.
     pub mail_wakeup: Arc<Notify>,
 }
@@ -67,8 +70,10 @@ impl Application {
             }
             None => None,
         };
+        let members = db::events::member_municipalities(&db).await?;
         let state = AppState(Arc::new(App {
             settings,
+            members,
             db,
             mail_wakeup: Arc::new(Notify::new()),
         }));

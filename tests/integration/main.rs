@@ -18,4 +18,5 @@ mod mail_injection;
 mod mail_snapshots;
 mod public_flow;
 mod safety;
+mod scale_out;
 mod validation;

@@ -78,7 +78,7 @@ pub async fn render_event_page(
 ) -> Result<Markup, AppError> {
     let event = event.clone();
     let programme = events::programme(&state.db, event.id).await?;
-    let members = events::member_municipalities(&state.db).await?;
+    let members = &state.members;
     let host = event
         .host_municipality_code
         .as_deref()
@@ -88,7 +88,7 @@ pub async fn render_event_page(
         event: &event,
         programme: &programme,
         host,
-        members: &members,
+        members,
         window: window_of(&event, Utc::now()),
         form,
         errors,

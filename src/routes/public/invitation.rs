@@ -102,7 +102,7 @@ pub async fn register(
 ) -> Result<Response, AppError> {
     let (invitation, event) = open(&state, &token).await?;
     form.email = invitation.email.clone();
-    let members = crate::db::events::member_municipalities(&state.db).await?;
+    let members = &state.members;
     let key = SubmissionKey::parse(&form.submission_key);
     let parsed = form.parse(|code| members.iter().any(|m| m.code == code));
     let (new, key) = match (parsed, key) {

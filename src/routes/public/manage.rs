@@ -8,7 +8,6 @@ use maud::Markup;
 use serde::Deserialize;
 
 use crate::app::AppState;
-use crate::db::events;
 use crate::domain::registration::EditForm;
 use crate::domain::token::ManageToken;
 use crate::error::AppError;
@@ -39,11 +38,11 @@ async fn render(
     locale: Locale,
 ) -> Result<Markup, AppError> {
     let member_name = match &managed.registration.municipality_code {
-        Some(code) => events::member_municipalities(&state.db)
-            .await?
-            .into_iter()
+        Some(code) => state
+            .members
+            .iter()
             .find(|m| &m.code == code)
-            .map(|m| m.name),
+            .map(|m| m.name.clone()),
         None => None,
     };
     Ok(view::render(

@@ -32,7 +32,7 @@ pub async fn submit(
     // A form without a usable key (hand-made, or very old) gets a fresh one
     // and is shown again, so nothing typed is lost.
     let key = SubmissionKey::parse(&form.submission_key);
-    let members = events::member_municipalities(&state.db).await?;
+    let members = &state.members;
     let parsed = form.parse(|code| members.iter().any(|m| m.code == code));
     let (new, key) = match (parsed, key) {
         (Ok(new), Some(key)) => (new, key),
