@@ -54,6 +54,15 @@ impl Server {
         for (k, v) in extra {
             command.env(k, v);
         }
+        // BENCH_SERVER_ENV="KEY=VALUE,KEY=VALUE" passes settings through, for
+        // experiments (e.g. ANMALAN__DATABASE__MAX_CONNECTIONS=1).
+        if let Ok(pairs) = std::env::var("BENCH_SERVER_ENV") {
+            for pair in pairs.split(',').filter(|p| !p.is_empty()) {
+                if let Some((k, v)) = pair.split_once('=') {
+                    command.env(k, v);
+                }
+            }
+        }
         let child = command.spawn().expect("start anmalan");
         let base = format!("http://127.0.0.1:{port}");
         loop {
@@ -683,7 +692,11 @@ fn register(database_url: &str, dir: &Path, load: &Load, commit_limit: f64, rows
     });
     rows.push(Row {
         workload: "register: rows in the database = successful requests (incl. warm-up)".into(),
-        figure: format!("{stored} rows for {} successful requests, {} emails queued", measured.ok_all, created.len()),
+        figure: format!(
+            "{stored} rows for {} successful requests, {} emails queued",
+            measured.ok_all,
+            created.len()
+        ),
         target: "equal".into(),
         limit: "–".into(),
     });
