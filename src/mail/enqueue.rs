@@ -86,6 +86,42 @@ pub struct Previously {
     pub venue: String,
 }
 
+/// Inserts one pending outbox row for `payload`. The row's id is also the
+/// Message-ID, so every retry of the message carries the same one.
+/// `dedupe_key` is unique: a repeated write of the same change keeps one row.
+async fn insert(
+    db: &impl ConnectionTrait,
+    recipient: &str,
+    payload: &Payload,
+    dedupe_key: String,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let id = Uuid::now_v7();
+    let row = outbox::ActiveModel {
+        id: Set(id),
+        recipient: Set(recipient.to_owned()),
+        kind: Set(payload.kind.as_str().to_owned()),
+        registration_id: Set(payload.registration_id),
+        invitation_id: Set(payload.invitation_id),
+        payload: Set(serde_json::to_string(payload)
+            .map_err(|e| DbErr::Custom(format!("outbox payload: {e}")))?),
+        dedupe_key: Set(dedupe_key),
+        status: Set(super::outbox::PENDING.to_owned()),
+        attempts: Set(0),
+        next_attempt_at: Set(now),
+        lease_until: Set(None),
+        last_error: Set(None),
+        message_id: Set(id.to_string()),
+        created_at: Set(now),
+        sent_at: Set(None),
+    };
+    outbox::Entity::insert(row)
+        .on_conflict_do_nothing()
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
 /// Writes one message for `registration` to the outbox.
 pub async fn enqueue(
     db: &impl ConnectionTrait,
@@ -96,7 +132,6 @@ pub async fn enqueue(
     previously: Option<Previously>,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    let id = Uuid::now_v7();
     let payload = Payload {
         kind,
         registration_id: Some(registration.id),
@@ -106,38 +141,16 @@ pub async fn enqueue(
         invite,
         previously,
     };
-    let row = outbox::ActiveModel {
-        id: Set(id),
-        recipient: Set(registration.email.clone()),
-        kind: Set(kind.as_str().to_owned()),
-        registration_id: Set(Some(registration.id)),
-        payload: Set(serde_json::to_string(&payload)
-            .map_err(|e| DbErr::Custom(format!("outbox payload: {e}")))?),
-        // One message per kind and state of the registration: every change
-        // writes `updated_at`, so a repeated write of the same change (a
-        // retried transaction) cannot queue the message twice.
-        dedupe_key: Set(format!(
-            "{}:{}:{}:{}",
-            kind.as_str(),
-            registration.id,
-            registration.calendar_sequence,
-            registration.updated_at.timestamp_micros()
-        )),
-        status: Set(super::outbox::PENDING.to_owned()),
-        attempts: Set(0),
-        next_attempt_at: Set(now),
-        lease_until: Set(None),
-        last_error: Set(None),
-        message_id: Set(id.to_string()),
-        created_at: Set(now),
-        sent_at: Set(None),
-        invitation_id: Set(None),
-    };
-    outbox::Entity::insert(row)
-        .on_conflict_do_nothing()
-        .exec_without_returning(db)
-        .await?;
-    Ok(())
+    // One message per kind and state of the registration: every change
+    // writes `updated_at`, so a retried transaction cannot queue it twice.
+    let dedupe_key = format!(
+        "{}:{}:{}:{}",
+        kind.as_str(),
+        registration.id,
+        registration.calendar_sequence,
+        registration.updated_at.timestamp_micros()
+    );
+    insert(db, &registration.email, &payload, dedupe_key, now).await
 }
 
 /// Writes an invitation (or a reminder) with its personal link to the outbox.
@@ -148,7 +161,6 @@ pub async fn enqueue_invitation(
     token: &ManageToken,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    let id = Uuid::now_v7();
     let payload = Payload {
         kind,
         registration_id: None,
@@ -158,32 +170,11 @@ pub async fn enqueue_invitation(
         invite: None,
         previously: None,
     };
-    let row = outbox::ActiveModel {
-        id: Set(id),
-        recipient: Set(invitation.email.clone()),
-        kind: Set(kind.as_str().to_owned()),
-        registration_id: Set(None),
-        payload: Set(serde_json::to_string(&payload)
-            .map_err(|e| DbErr::Custom(format!("outbox payload: {e}")))?),
-        dedupe_key: Set(format!(
-            "{}:{}:{}",
-            kind.as_str(),
-            invitation.id,
-            invitation.updated_at.timestamp_micros()
-        )),
-        status: Set(super::outbox::PENDING.to_owned()),
-        attempts: Set(0),
-        next_attempt_at: Set(now),
-        lease_until: Set(None),
-        last_error: Set(None),
-        message_id: Set(id.to_string()),
-        created_at: Set(now),
-        sent_at: Set(None),
-        invitation_id: Set(Some(invitation.id)),
-    };
-    outbox::Entity::insert(row)
-        .on_conflict_do_nothing()
-        .exec_without_returning(db)
-        .await?;
-    Ok(())
+    let dedupe_key = format!(
+        "{}:{}:{}",
+        kind.as_str(),
+        invitation.id,
+        invitation.updated_at.timestamp_micros()
+    );
+    insert(db, &invitation.email, &payload, dedupe_key, now).await
 }
