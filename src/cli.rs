@@ -46,6 +46,9 @@ pub enum Command {
         #[command(subcommand)]
         command: OrganiserCommand,
     },
+    /// Copy the SQLite database, consistently and while it is in use, to FILE
+    /// (`VACUUM INTO`). For PostgreSQL use pg_dump (see README).
+    Backup { file: PathBuf },
     /// List emails not yet sent (pending, sending, failed).
     Outbox {
         /// Make every failed email due again.
@@ -169,6 +172,12 @@ async fn execute(command: Command, settings: Settings) -> anyhow::Result<()> {
             let account =
                 accounts::create(&conn, &email, &name, role, &password, chrono::Utc::now()).await?;
             println!("added {} ({})", account.email, account.role);
+            Ok(())
+        }
+        Command::Backup { file } => {
+            let conn = db::connect(&settings.database).await?;
+            db::backup(&conn, &file).await?;
+            println!("backed up to {}", file.display());
             Ok(())
         }
         Command::Outbox { retry_failed } => {

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use migration::MigratorTrait;
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
-use sea_orm::sqlx::{self, postgres::PgPoolOptions, sqlite::SqlitePoolOptions};
+use sea_orm::sqlx::{postgres::PgPoolOptions, sqlite::SqlitePoolOptions};
 use sea_orm::{
     DatabaseBackend, DatabaseConnection, DbErr, SqlErr, SqlxPostgresConnector, SqlxSqliteConnector,
     TransactionOptions, TransactionTrait,
@@ -78,10 +78,32 @@ pub fn is_postgres(db: &impl sea_orm::ConnectionTrait) -> bool {
     db.get_database_backend() == DatabaseBackend::Postgres
 }
 
+/// Writes a consistent copy of a SQLite database to `file` while it is in
+/// use (`VACUUM INTO` reads one snapshot). PostgreSQL is backed up with
+/// pg_dump instead.
+pub async fn backup(db: &DatabaseConnection, file: &std::path::Path) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        db.get_database_backend() == DatabaseBackend::Sqlite,
+        "anmalan backup copies SQLite databases; for PostgreSQL use pg_dump (see README)"
+    );
+    anyhow::ensure!(
+        !file.exists(),
+        "{} exists already; choose a new file",
+        file.display()
+    );
+    let path = file
+        .to_str()
+        .ok_or_else(|| anyhow::anyhow!("the backup path is not UTF-8"))?;
+    let statement = sea_orm::Statement::from_sql_and_values(
+        DatabaseBackend::Sqlite,
+        "VACUUM INTO ?",
+        [path.into()],
+    );
+    sea_orm::ConnectionTrait::execute_raw(db, statement).await?;
+    Ok(())
+}
+
 /// Checks that the database answers, for `/readyz`.
 pub async fn ping(db: &DatabaseConnection) -> Result<(), DbErr> {
     db.ping().await
 }
-
-#[allow(unused_imports)]
-use sqlx as _;
