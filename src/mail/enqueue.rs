@@ -68,6 +68,14 @@ pub struct Payload {
     /// For a moved event: what it was before, as shown to the reader.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previously: Option<Previously>,
+    /// For a cancellation: the attendee's name and address at the time, so
+    /// the CANCEL can still be sent after the registration is anonymised.
+    /// Erased once the message is sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attendee: Option<(String, String)>,
+    /// The registrant deleted their data: once sent, the row keeps no address.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub erased: bool,
 }
 
 /// The calendar object a message carries.
@@ -140,6 +148,9 @@ pub async fn enqueue(
         token: token.map(ManageToken::as_link_part),
         invite,
         previously,
+        attendee: (kind == MessageKind::Cancelled)
+            .then(|| (registration.name.clone(), registration.email.clone())),
+        erased: false,
     };
     // One message per kind and state of the registration: every change
     // writes `updated_at`, so a retried transaction cannot queue it twice.
@@ -169,6 +180,8 @@ pub async fn enqueue_invitation(
         token: Some(token.as_link_part()),
         invite: None,
         previously: None,
+        attendee: None,
+        erased: false,
     };
     let dedupe_key = format!(
         "{}:{}:{}",

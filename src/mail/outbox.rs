@@ -53,14 +53,22 @@ pub async fn claim_due(
     Ok(claimed)
 }
 
-/// Marks a row sent and erases the manage link from its payload.
+/// Marks a row sent and erases the manage link (and, for a registration
+/// the registrant deleted, the address) from it.
 pub async fn mark_sent(
     db: &impl ConnectionTrait,
     row: &outbox::Model,
     payload_without_secret: String,
+    erase_recipient: bool,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
+    let recipient = if erase_recipient {
+        String::new()
+    } else {
+        row.recipient.clone()
+    };
     outbox::Entity::update_many()
+        .col_expr(outbox::Column::Recipient, Expr::value(recipient))
         .col_expr(outbox::Column::Status, Expr::value(SENT))
         .col_expr(outbox::Column::SentAt, Expr::value(now))
         .col_expr(

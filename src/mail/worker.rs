@@ -88,10 +88,12 @@ async fn deliver_one(
             let mut payload: Payload =
                 serde_json::from_str(&row.payload).map_err(|e| DbErr::Custom(e.to_string()))?;
             payload.token = None;
+            payload.attendee = None;
+            let erased = payload.erased;
             let payload =
                 serde_json::to_string(&payload).map_err(|e| DbErr::Custom(e.to_string()))?;
             tracing::info!(id = %row.id, kind = %row.kind, attempts = row.attempts, "email sent");
-            outbox::mark_sent(db, row, payload, now).await
+            outbox::mark_sent(db, row, payload, erased, now).await
         }
         Err(SendError::Permanent(error)) => {
             tracing::warn!(id = %row.id, kind = %row.kind, %error, "email refused for good");
@@ -123,10 +125,16 @@ async fn build(
     let registration_id = payload
         .registration_id
         .ok_or_else(|| anyhow::anyhow!("outbox row {} names no registration", row.id))?;
-    let registration = registration::Entity::find_by_id(registration_id)
+    let mut registration = registration::Entity::find_by_id(registration_id)
         .one(db)
         .await?
         .ok_or_else(|| anyhow::anyhow!("registration {registration_id} is gone"))?;
+    // A cancellation carries the attendee as they were: the registration
+    // may have been anonymised since (the registrant deleted it).
+    if let Some((name, email)) = &payload.attendee {
+        registration.name = name.clone();
+        registration.email = email.clone();
+    }
     let event = events::find_by_id(db, registration.event_id)
         .await?
         .ok_or_else(|| anyhow::anyhow!("event {} is gone", registration.event_id))?;

@@ -34,6 +34,11 @@ pub fn router(state: AppState) -> Router {
             get(public::manage::show).post(public::manage::edit),
         )
         .route("/r/{token}/invite.ics", get(public::calendar::invite_ics))
+        .route("/r/{token}/data.json", get(public::manage::data))
+        .route(
+            "/r/{token}/delete",
+            get(public::manage::confirm_delete).post(public::manage::delete),
+        )
         .route(
             "/i/{token}",
             get(public::invitation::show).post(public::invitation::register),

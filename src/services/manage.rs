@@ -239,3 +239,107 @@ pub async fn send_link_again(
     )
     .await
 }
+
+/// Everything stored about a registrant, for the "download my data" link
+/// (GDPR art. 15): the registration, its event, and the emails sent to them.
+pub async fn data_export(
+    db: &impl ConnectionTrait,
+    managed: &Managed,
+    affiliation: &str,
+) -> Result<serde_json::Value, DbErr> {
+    use crate::db::entities::outbox;
+    let r = &managed.registration;
+    let emails: Vec<serde_json::Value> = outbox::Entity::find()
+        .filter(outbox::Column::RegistrationId.eq(r.id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| {
+            serde_json::json!({
+                "kind": m.kind, "to": m.recipient, "status": m.status,
+                "created_at": m.created_at, "sent_at": m.sent_at,
+            })
+        })
+        .collect();
+    Ok(serde_json::json!({
+        "registration": {
+            "id": r.id, "name": r.name, "email": r.email,
+            "municipality_code": r.municipality_code, "organisation": r.organisation,
+            "affiliation": affiliation, "role_title": r.role_title, "phone": r.phone,
+            "dietary_needs": r.dietary_needs, "accessibility_needs": r.accessibility_needs,
+            "language": r.locale, "status": r.status, "waitlist_position": managed.waitlist_position,
+            "consented_at": r.consented_at, "created_at": r.created_at, "updated_at": r.updated_at,
+            "cancelled_at": r.cancelled_at, "checked_in_at": r.checked_in_at,
+        },
+        "event": {
+            "title": managed.event.title, "slug": managed.event.slug,
+            "starts_at": managed.event.starts_at, "ends_at": managed.event.ends_at,
+            "venue": managed.event.venue_name,
+        },
+        "emails": emails,
+    }))
+}
+
+/// The registrant deletes their registration (GDPR art. 17): it is
+/// cancelled (a seat passes on, the CANCEL invite is written) and then
+/// anonymised at once. Municipality, status and times stay for statistics.
+/// Repeating it is harmless.
+pub async fn erase(
+    db: &DatabaseConnection,
+    registration_id: uuid::Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    use crate::db::entities::outbox;
+    cancel(db, registration_id, None, now).await?;
+    let txn = db::begin_write(db).await?;
+    let Some(current) = registration::Entity::find_by_id(registration_id)
+        .one(&txn)
+        .await?
+    else {
+        return Ok(());
+    };
+    let mut row: registration::ActiveModel = current.into();
+    row.name = Set(String::new());
+    row.email = Set(String::new());
+    row.email_normalized = Set(format!("erased:{registration_id}"));
+    row.organisation = Set(None);
+    row.role_title = Set(String::new());
+    row.phone = Set(None);
+    row.dietary_needs = Set(None);
+    row.accessibility_needs = Set(None);
+    row.search_text = Set(String::new());
+    // The link stops working: nothing personal is left behind it.
+    row.manage_token_hash = Set(ManageToken::generate().hash());
+    row.updated_at = Set(now);
+    row.update(&txn).await?;
+    // Sent emails keep no address; unsent ones are dropped, except the
+    // CANCEL, which still has to reach the calendar and forgets the address
+    // once it is sent.
+    for message in outbox::Entity::find()
+        .filter(outbox::Column::RegistrationId.eq(registration_id))
+        .all(&txn)
+        .await?
+    {
+        let mut payload: crate::mail::enqueue::Payload =
+            serde_json::from_str(&message.payload).map_err(|e| DbErr::Custom(e.to_string()))?;
+        let is_cancel = payload.kind == crate::mail::enqueue::MessageKind::Cancelled;
+        if message.status == crate::mail::outbox::SENT {
+            outbox::Entity::update_many()
+                .col_expr(outbox::Column::Recipient, Expr::value(""))
+                .filter(outbox::Column::Id.eq(message.id))
+                .exec(&txn)
+                .await?;
+        } else if is_cancel {
+            payload.erased = true;
+            let json = serde_json::to_string(&payload).map_err(|e| DbErr::Custom(e.to_string()))?;
+            outbox::Entity::update_many()
+                .col_expr(outbox::Column::Payload, Expr::value(json))
+                .filter(outbox::Column::Id.eq(message.id))
+                .exec(&txn)
+                .await?;
+        } else {
+            outbox::Entity::delete_by_id(message.id).exec(&txn).await?;
+        }
+    }
+    txn.commit().await
+}

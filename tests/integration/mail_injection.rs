@@ -38,6 +38,8 @@ fn a_hostile_name_is_escaped_in_the_invite_harmless_in_headers_and_text_in_html(
         token: Some("A".repeat(43)),
         invite: Some(InviteKind::Request),
         previously: None,
+        attendee: None,
+        erased: false,
     };
     let base_url = url::Url::parse("https://anmalan.example.org").unwrap();
     let context = MessageContext {

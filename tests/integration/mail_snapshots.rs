@@ -45,6 +45,8 @@ fn text_of(kind: MessageKind, status: &str, locale: &str) -> String {
             ends_at: at - Duration::days(1) + Duration::hours(2),
             venue: "Almedalsbiblioteket".into(),
         }),
+        attendee: None,
+        erased: false,
     };
     let base_url = url::Url::parse("https://anmalan.example.org").unwrap();
     let context = MessageContext {

@@ -154,3 +154,66 @@ pub async fn cancel(
         Notice::Cancelled.as_str()
     )))
 }
+
+async fn affiliation(state: &AppState, managed: &Managed) -> String {
+    match &managed.registration.municipality_code {
+        Some(code) => state
+            .members
+            .iter()
+            .find(|m| &m.code == code)
+            .map(|m| m.name.clone())
+            .unwrap_or_default(),
+        None => managed
+            .registration
+            .organisation
+            .clone()
+            .unwrap_or_default(),
+    }
+}
+
+/// `GET /r/{token}/data.json`: everything stored about the registrant.
+pub async fn data(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Response, AppError> {
+    let managed = open(&state, &token).await?;
+    let affiliation = affiliation(&state, &managed).await;
+    let export = manage::data_export(&state.db, &managed, &affiliation).await?;
+    let body = serde_json::to_string_pretty(&export).map_err(|e| AppError::Internal(e.into()))?;
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/json; charset=utf-8",
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                "attachment; filename=\"anmalan-mina-uppgifter.json\"",
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+/// `GET /r/{token}/delete`: the confirmation step.
+pub async fn confirm_delete(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    locale: Locale,
+) -> Result<Markup, AppError> {
+    let managed = open(&state, &token).await?;
+    Ok(view::confirm_delete(&managed, &token, locale))
+}
+
+/// `POST /r/{token}/delete`: cancel, then anonymise at once.
+pub async fn delete(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    locale: Locale,
+) -> Result<Markup, AppError> {
+    let managed = open(&state, &token).await?;
+    manage::erase(&state.db, managed.registration.id, Utc::now()).await?;
+    state.mail_wakeup.notify_one();
+    Ok(view::deleted(locale))
+}

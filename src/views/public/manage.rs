@@ -113,8 +113,14 @@ pub fn render(
                     button type="submit" { (locale.t("manage.save")) }
                 }
                 h2 { (locale.t("manage.cancel_title")) }
-                p { a class="button button-secondary" href={ (path) "/cancel" } { (locale.t("manage.cancel_link")) } }
-            }
+            p { a class="button button-secondary" href={ (path) "/cancel" } { (locale.t("manage.cancel_link")) } }
+        }
+        h2 { (locale.t("manage.data_title")) }
+        p { (locale.t("manage.data_body")) }
+        ul {
+            li { a href={ (path) "/data.json" } download { (locale.t("manage.data_download")) } }
+            li { a href={ (path) "/delete" } { (locale.t("manage.delete_link")) } }
+        }
         },
     )
 }
@@ -138,6 +144,42 @@ pub fn confirm_cancel(managed: &Managed, token: &str, locale: Locale) -> Markup 
                 button type="submit" class="button-warning" { (locale.t("cancel.confirm")) }
             }
             p { a href=(path) { (locale.t("cancel.keep")) } }
+        },
+    )
+}
+
+/// The confirmation step before deleting one's data.
+pub fn confirm_delete(managed: &Managed, token: &str, locale: Locale) -> Markup {
+    let title = locale.t("delete.title");
+    let path = format!("/r/{token}");
+    page(
+        locale,
+        &title,
+        &format!("{path}/delete"),
+        PageOptions { noindex: true },
+        html! {
+            h1 { (title) }
+            p { (locale.t("delete.body").replace("%{event}", &managed.event.title)) }
+            form method="post" action={ (path) "/delete" } {
+                button type="submit" class="button-warning" { (locale.t("delete.confirm")) }
+            }
+            p { a href=(path) { (locale.t("delete.keep")) } }
+        },
+    )
+}
+
+/// Shown once the data is deleted; the old link no longer opens anything.
+pub fn deleted(locale: Locale) -> Markup {
+    let title = locale.t("delete.done_title");
+    page(
+        locale,
+        &title,
+        "/",
+        PageOptions { noindex: true },
+        html! {
+            h1 { (title) }
+            p { (locale.t("delete.done_body")) }
+            p { a href="/" { (locale.t("error_page.home")) } }
         },
     )
 }

@@ -1,0 +1,94 @@
+//! A registrant's rights: download everything stored about them, and delete
+//! it (the registration is cancelled with a CANCEL invite, then anonymised).
+use anmalan::db::entities::{outbox, registration};
+use sea_orm::EntityTrait;
+
+use crate::common::mail::*;
+use crate::common::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_registrant_downloads_their_data_and_then_deletes_it() {
+    let maildir = tempfile::tempdir().unwrap();
+    let smtp = SmtpServer::start(free_port(), maildir.path(), &[]).await;
+    let app = TestApp::spawn_with_smtp(&smtp.url()).await;
+    app.create_event(&seminar("almedalen", Some(1))).await;
+    let manage = app
+        .register("almedalen", "Anna Berg", "anna@example.org")
+        .await
+        .manage_path();
+    app.register("almedalen", "Bo Ek", "bo@example.org").await; // waiting
+    wait_for_messages(maildir.path(), 2, 20).await;
+
+    let response = app
+        .client
+        .get(app.url(&format!("{manage}/data.json")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(
+        response.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("attachment")
+    );
+    assert_eq!(response.headers()["referrer-policy"], "no-referrer");
+    let data: serde_json::Value = serde_json::from_str(&response.text().await.unwrap()).unwrap();
+    assert_eq!(data["registration"]["name"], "Anna Berg");
+    assert_eq!(data["registration"]["email"], "anna@example.org");
+    assert_eq!(data["registration"]["dietary_needs"], "Vegetarisk");
+    assert_eq!(data["registration"]["affiliation"], "Luleå");
+    assert_eq!(data["event"]["slug"], "almedalen");
+    assert_eq!(data["emails"][0]["kind"], "confirmed");
+
+    let (status, confirm) = app.get(&format!("{manage}/delete")).await;
+    assert_eq!(status, 200);
+    assert!(confirm.contains("Radera din anmälan?"));
+    let deleted = app.post_form(&format!("{manage}/delete"), &[]).await;
+    assert_eq!(deleted.status, 200);
+    assert!(deleted.body.contains("Dina uppgifter är raderade"));
+    assert_eq!(
+        app.get(&manage).await.0,
+        404,
+        "the link opens nothing any more"
+    );
+
+    let mails = wait_for_messages(maildir.path(), 4, 20).await;
+    let cancel = mails
+        .iter()
+        .find(|m| m.to == "anna@example.org" && m.subject.starts_with("Avbokad"))
+        .expect("the CANCEL still reaches the calendar");
+    let invite = read_invite(cancel.calendar.as_deref().unwrap());
+    assert_eq!(invite.method, "CANCEL");
+    assert_eq!(invite.attendee, "mailto:anna@example.org");
+    assert!(
+        mails
+            .iter()
+            .any(|m| m.to == "bo@example.org" && m.subject.starts_with("Du har fått en plats"))
+    );
+
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let rows = registration::Entity::find()
+        .all(&app.state.db)
+        .await
+        .unwrap();
+    let erased = rows
+        .iter()
+        .find(|r| r.email.is_empty())
+        .expect("anonymised row");
+    assert_eq!(erased.status, "cancelled");
+    assert_eq!(erased.name, "");
+    assert_eq!(erased.dietary_needs, None);
+    assert_eq!(
+        erased.municipality_code.as_deref(),
+        Some("2580"),
+        "statistics survive"
+    );
+    for message in outbox::Entity::find().all(&app.state.db).await.unwrap() {
+        if message.registration_id == Some(erased.id) {
+            assert_eq!(message.status, "sent");
+            assert_eq!(message.recipient, "", "no address kept");
+            assert!(!message.payload.contains("anna"), "{}", message.payload);
+        }
+    }
+}
