@@ -235,4 +235,85 @@ mod tests {
             "\"Åsa Test, Jr; <x>Bcc: e\""
         );
     }
+
+    fn models(title: &str, name: &str) -> (event::Model, registration::Model) {
+        let at = chrono::TimeZone::with_ymd_and_hms(&Utc, 2027, 6, 29, 8, 0, 0).unwrap();
+        let event = event::Model {
+            id: 1,
+            slug: "s".into(),
+            kind: "seminar".into(),
+            title: title.into(),
+            summary: title.into(),
+            description: String::new(),
+            themes: String::new(),
+            venue_name: "Visby".into(),
+            venue_address: String::new(),
+            host_municipality_code: None,
+            starts_at: at,
+            ends_at: at,
+            time_zone: "Europe/Stockholm".into(),
+            capacity: None,
+            registration_opens_at: None,
+            registration_closes_at: None,
+            status: "published".into(),
+            visibility: "public".into(),
+            organiser_email: "org@example.org".into(),
+            confirmed_count: 0,
+            waitlist_counter: 0,
+            calendar_sequence: 0,
+            created_at: at,
+            updated_at: at,
+        };
+        let registration = registration::Model {
+            id: uuid::Uuid::nil(),
+            event_id: 1,
+            name: name.into(),
+            email: "a@example.org".into(),
+            email_normalized: "a@example.org".into(),
+            municipality_code: None,
+            organisation: None,
+            role_title: String::new(),
+            phone: None,
+            dietary_needs: None,
+            accessibility_needs: None,
+            locale: "sv".into(),
+            consented_at: at,
+            status: "confirmed".into(),
+            waitlist_order: None,
+            manage_token_hash: String::new(),
+            calendar_sequence: 3,
+            link_resent_at: None,
+            created_at: at,
+            updated_at: at,
+            cancelled_at: None,
+            checked_in_at: None,
+            search_text: String::new(),
+        };
+        (event, registration)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_title_and_name_read_back_the_same_through_an_independent_parser(
+            title in "[^\\r\\p{Cc}]{1,200}", name in "\\PC{1,120}",
+        ) {
+            let (event, registration) = models(&title, &name);
+            let ics = invite(&Invite {
+                event: &event, registration: &registration, method: CalendarMethod::Request, sequence: 3,
+                uid_host: "example.org", event_url: "https://example.org/e".into(), description: title.clone(),
+            }, event.created_at);
+            for line in ics.split_terminator("\r\n") {
+                proptest::prop_assert!(line.len() <= 75, "{} octets", line.len());
+            }
+            let unfolded = icalendar::parser::unfold(&ics);
+            let calendar = icalendar::parser::read_calendar(&unfolded).map_err(|e| proptest::test_runner::TestCaseError::fail(e))?;
+            let vevent = calendar.components.iter().find(|c| c.name == "VEVENT").unwrap();
+            let summary = vevent.find_prop("SUMMARY").unwrap().val.as_str().to_owned();
+            proptest::prop_assert_eq!(summary, title.clone());
+            let attendee = vevent.find_prop("ATTENDEE").unwrap();
+            let cn = attendee.params.iter().find(|p| p.key == "CN").and_then(|p| p.val.as_ref()).unwrap().as_str().trim_matches('"').to_owned();
+            proptest::prop_assert_eq!(cn, param_value(&name).trim_matches('"').to_owned());
+            proptest::prop_assert_eq!(attendee.val.as_str(), "mailto:a@example.org");
+        }
+    }
 }

@@ -400,4 +400,26 @@ mod tests {
         form.name = "Anna\r\nBcc: evil@example.org".into();
         assert_eq!(problems(&form), vec![(Field::Name, Problem::Invalid)]);
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_form_gives_a_registration_or_field_errors(
+            name in ".{0,300}", email in ".{0,80}", municipality in ".{0,8}",
+            organisation in ".{0,50}", role in ".{0,250}", phone in ".{0,40}",
+            dietary in ".{0,1200}", consent in proptest::option::of(".{0,5}"),
+        ) {
+            let form = RegistrationForm {
+                submission_key: String::new(), name, email, municipality, organisation,
+                role_title: role, phone, dietary_needs: dietary, accessibility_needs: String::new(), consent,
+            };
+            match form.parse(member) {
+                Ok(registration) => {
+                    proptest::prop_assert!(!registration.name.is_empty());
+                    proptest::prop_assert!(!registration.name.chars().any(char::is_control));
+                    proptest::prop_assert!(!registration.email.as_str().chars().any(char::is_control));
+                }
+                Err(errors) => proptest::prop_assert!(!errors.is_empty()),
+            }
+        }
+    }
 }

@@ -100,3 +100,32 @@ pub fn compose(envelope: &Envelope<'_>, email: &RenderedEmail) -> anyhow::Result
     };
     Ok(message)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn no_cr_or_lf_ever_reaches_a_header(name in "\\PC*[\\r\\n]?\\PC*", subject in ".*[\\r\\n]?.*") {
+            let email = RenderedEmail { subject, text: "t".into(), html: "<p>h</p>".into(), calendar: None };
+            let from = "Nätverket <anmalan@example.org>".parse().unwrap();
+            let envelope = Envelope {
+                message_id: "id", from: &from, reply_to: "org@example.org",
+                to_name: &format!("{name}\r\nBcc: evil@example.org"), to_email: "a@example.org", domain: "example.org",
+            };
+            let message = compose(&envelope, &email).unwrap();
+            let formatted = String::from_utf8_lossy(&message.formatted()).into_owned();
+            let headers = formatted.split("\r\n\r\n").next().unwrap();
+            let allowed = ["Message-ID", "From", "Reply-To", "To", "Subject", "Auto-Submitted", "MIME-Version", "Date", "Content-Type"];
+            for line in headers.split("\r\n") {
+                if line.starts_with(' ') || line.starts_with('\t') {
+                    continue;
+                }
+                let field = line.split(':').next().unwrap_or_default();
+                proptest::prop_assert!(allowed.contains(&field), "unexpected header line {line:?}");
+            }
+            proptest::prop_assert!(!headers.contains("\nBcc"));
+        }
+    }
+}
