@@ -114,6 +114,11 @@ impl Application {
             self.state.mail_wakeup.clone(),
             stop,
         ));
+        let retention = tokio::spawn(crate::services::retention::schedule(
+            self.state.db.clone(),
+            self.state.settings.privacy,
+            stop_worker.subscribe(),
+        ));
         let router = crate::routes::router(self.state.clone());
         tracing::info!(url = %self.state.settings.server.base_url, bind = %self.state.settings.server.bind, "anmalan is listening");
         let served = axum::serve(
@@ -126,6 +131,7 @@ impl Application {
         if let Err(err) = worker.await {
             tracing::error!(error = %err, "mail worker ended abnormally");
         }
+        let _ = retention.await;
         served?;
         self.state.db.clone().close().await?;
         tracing::info!("stopped");

@@ -34,7 +34,15 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub mail: MailSettings,
     pub admin: AdminSettings,
+    pub privacy: PrivacySettings,
     pub log: LogSettings,
+}
+
+/// How long personal data is kept after an event ends.
+#[derive(Debug, Clone, Copy)]
+pub struct PrivacySettings {
+    pub erase_needs_after_days: u32,
+    pub anonymise_after_days: u32,
 }
 
 #[derive(Debug, Clone)]
@@ -83,7 +91,14 @@ struct RawSettings {
     database: RawDatabase,
     mail: RawMail,
     admin: RawAdmin,
+    privacy: RawPrivacy,
     log: RawLog,
+}
+
+#[derive(Deserialize)]
+struct RawPrivacy {
+    erase_needs_after_days: u32,
+    anonymise_after_days: u32,
 }
 
 #[derive(Deserialize)]
@@ -263,6 +278,12 @@ impl Settings {
                 "must be at least 1",
             ));
         }
+        if raw.privacy.anonymise_after_days < raw.privacy.erase_needs_after_days {
+            return Err(ConfigError::key(
+                "privacy.anonymise_after_days",
+                "must not be shorter than privacy.erase_needs_after_days",
+            ));
+        }
         let json = match raw.log.format.as_str() {
             "json" => true,
             "text" => false,
@@ -300,6 +321,10 @@ impl Settings {
                 session_absolute: chrono::Duration::hours(i64::from(
                     raw.admin.session_absolute_hours,
                 )),
+            },
+            privacy: PrivacySettings {
+                erase_needs_after_days: raw.privacy.erase_needs_after_days,
+                anonymise_after_days: raw.privacy.anonymise_after_days,
             },
             log: LogSettings {
                 json,

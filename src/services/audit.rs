@@ -29,6 +29,27 @@ pub async fn record(
     Ok(())
 }
 
+/// Records an action the service took by itself (the retention job).
+pub async fn record_system(
+    db: &impl ConnectionTrait,
+    action: &str,
+    details: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    audit_entry::Entity::insert(audit_entry::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        organiser_id: Set(None),
+        organiser_email: Set("system".to_owned()),
+        action: Set(action.to_owned()),
+        target: Set(String::new()),
+        details: Set(details.to_owned()),
+        at: Set(now),
+    })
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
 /// The newest entries first.
 pub async fn recent(
     db: &impl ConnectionTrait,

@@ -8,3 +8,4 @@ pub mod events;
 pub mod invitations;
 pub mod manage;
 pub mod register;
+pub mod retention;

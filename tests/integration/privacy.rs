@@ -92,3 +92,113 @@ async fn a_registrant_downloads_their_data_and_then_deletes_it() {
         }
     }
 }
+
+#[tokio::test]
+async fn retention_erases_needs_then_anonymises_as_the_clock_moves() {
+    use anmalan::db::entities::{audit_entry, invitation};
+    use anmalan::services::retention::run;
+    use chrono::{Duration, Utc};
+    let app = TestApp::spawn().await;
+    app.create_event(&seminar("almedalen", Some(10))).await;
+    app.register("almedalen", "Anna Berg", "anna@example.org")
+        .await;
+    app.register("almedalen", "Bo Ek", "bo@example.org").await;
+    let (_, notice) = app.get("/privacy").await;
+    assert!(
+        notice.contains("raderas automatiskt 7 dagar") && notice.contains("automatiskt 90 dagar"),
+        "the notice shows the rules"
+    );
+    let event = anmalan::db::events::find_by_slug(&app.state.db, "almedalen")
+        .await
+        .unwrap()
+        .unwrap();
+    let rules = app.state.settings.privacy;
+    // An invitation too, which goes with the anonymisation.
+    app.add_account("org@example.org", anmalan::domain::role::Role::Organiser)
+        .await;
+    let org = <anmalan::db::entities::organiser::Entity as EntityTrait>::find()
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let (invitees, _) = anmalan::services::invitations::parse_records(
+        anmalan::services::invitations::records_from_text("Cecilia, cecilia@example.org, 2580"),
+        |_| true,
+    );
+    anmalan::services::invitations::invite(&app.state.db, &event, invitees, &org, Utc::now())
+        .await
+        .unwrap();
+
+    // Before the event ends nothing changes.
+    let early = run(&app.state.db, rules, event.ends_at - Duration::days(1))
+        .await
+        .unwrap();
+    assert_eq!(early.needs_erased + early.anonymised, 0);
+
+    // 8 days after: the needs are gone, the rest stays.
+    let week = run(&app.state.db, rules, event.ends_at + Duration::days(8))
+        .await
+        .unwrap();
+    assert_eq!(week.needs_erased, 2);
+    assert_eq!(week.anonymised, 0);
+    let rows = registration::Entity::find()
+        .all(&app.state.db)
+        .await
+        .unwrap();
+    assert!(
+        rows.iter()
+            .all(|r| r.dietary_needs.is_none() && !r.email.is_empty())
+    );
+
+    // 91 days after: anonymised, statistics kept, invitations and emails gone.
+    let later = run(&app.state.db, rules, event.ends_at + Duration::days(91))
+        .await
+        .unwrap();
+    assert_eq!(later.anonymised, 2);
+    assert_eq!(later.invitations_deleted, 1);
+    let rows = registration::Entity::find()
+        .all(&app.state.db)
+        .await
+        .unwrap();
+    for row in &rows {
+        assert_eq!(
+            (
+                row.name.as_str(),
+                row.email.as_str(),
+                row.role_title.as_str()
+            ),
+            ("", "", "")
+        );
+        assert_eq!(row.municipality_code.as_deref(), Some("2580"));
+        assert_eq!(
+            row.status, "confirmed",
+            "status and times survive for statistics"
+        );
+    }
+    assert_eq!(
+        invitation::Entity::find()
+            .all(&app.state.db)
+            .await
+            .unwrap()
+            .len(),
+        0
+    );
+    let again = run(&app.state.db, rules, event.ends_at + Duration::days(92))
+        .await
+        .unwrap();
+    assert_eq!(
+        again.anonymised + again.needs_erased,
+        0,
+        "running twice is harmless"
+    );
+    let runs = audit_entry::Entity::find()
+        .all(&app.state.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|a| a.action == "retention.run")
+        .count();
+    assert!(runs >= 4, "every run is in the audit log");
+    let (status, _) = app.get("/admin/events/almedalen").await;
+    assert_eq!(status, 303);
+}

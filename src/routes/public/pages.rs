@@ -7,8 +7,11 @@ use crate::i18n::Locale;
 use crate::views::public::privacy;
 
 /// `GET /privacy`.
-pub async fn privacy(locale: Locale) -> Markup {
-    privacy::render(locale)
+pub async fn privacy(
+    axum::extract::State(state): axum::extract::State<crate::app::AppState>,
+    locale: Locale,
+) -> Markup {
+    privacy::render(locale, state.settings.privacy)
 }
 
 /// `GET /tillganglighet`: the accessibility statement.

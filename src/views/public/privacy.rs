@@ -4,8 +4,8 @@ use maud::{Markup, html};
 use crate::i18n::Locale;
 use crate::views::layout::{PageOptions, page};
 
-/// The privacy notice.
-pub fn render(locale: Locale) -> Markup {
+/// The privacy notice, with the retention periods actually configured.
+pub fn render(locale: Locale, rules: crate::config::PrivacySettings) -> Markup {
     let title = locale.t("privacy.title");
     page(
         locale,
@@ -19,7 +19,11 @@ pub fn render(locale: Locale) -> Markup {
             h2 { (locale.t("privacy.why_title")) }
             p { (locale.t("privacy.why")) }
             h2 { (locale.t("privacy.how_long_title")) }
-            p { (locale.t("privacy.how_long")) }
+            p {
+            (locale.t("privacy.how_long")
+                .replace("%{needs_days}", &rules.erase_needs_after_days.to_string())
+                .replace("%{anonymise_days}", &rules.anonymise_after_days.to_string()))
+        }
             h2 { (locale.t("privacy.rights_title")) }
             p { (locale.t("privacy.rights")) }
         },

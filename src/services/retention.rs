@@ -1,0 +1,150 @@
+//! Privacy by default: personal data is erased on a schedule after each
+//! event ends. Every step is one idempotent UPDATE or DELETE, so several
+//! instances running it at once do no harm; every run is audited.
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
+
+use crate::config::PrivacySettings;
+use crate::db::entities::{event, invitation, outbox, registration};
+use crate::services::audit;
+
+/// What one run did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RetentionReport {
+    pub needs_erased: u64,
+    pub anonymised: u64,
+    pub invitations_deleted: u64,
+    pub emails_deleted: u64,
+}
+
+/// Ids of events that ended before `cutoff`.
+fn ended_before(cutoff: DateTime<Utc>) -> sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .column(event::Column::Id)
+        .from(event::Entity)
+        .and_where(Expr::col(event::Column::EndsAt).lt(cutoff))
+        .to_owned()
+}
+
+/// Applies the retention rules as of `now` (the clock is a parameter, so
+/// tests move it instead of sleeping).
+pub async fn run(
+    db: &DatabaseConnection,
+    rules: PrivacySettings,
+    now: DateTime<Utc>,
+) -> Result<RetentionReport, DbErr> {
+    let needs_cutoff = now - Duration::days(i64::from(rules.erase_needs_after_days));
+    let anonymise_cutoff = now - Duration::days(i64::from(rules.anonymise_after_days));
+    let mut report = RetentionReport::default();
+
+    report.needs_erased = registration::Entity::update_many()
+        .col_expr(
+            registration::Column::DietaryNeeds,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            registration::Column::AccessibilityNeeds,
+            Expr::value(Option::<String>::None),
+        )
+        .filter(registration::Column::EventId.in_subquery(ended_before(needs_cutoff)))
+        .filter(
+            registration::Column::DietaryNeeds
+                .is_not_null()
+                .or(registration::Column::AccessibilityNeeds.is_not_null()),
+        )
+        .exec(db)
+        .await?
+        .rows_affected;
+
+    // The normalised email must stay unique among active registrations, so
+    // it takes the (random, non-personal) token hash; the hash itself is
+    // prefixed so the old link no longer opens anything.
+    report.anonymised = registration::Entity::update_many()
+        .col_expr(registration::Column::Name, Expr::value(""))
+        .col_expr(registration::Column::Email, Expr::value(""))
+        .col_expr(
+            registration::Column::EmailNormalized,
+            Expr::col(registration::Column::ManageTokenHash).into(),
+        )
+        .col_expr(
+            registration::Column::ManageTokenHash,
+            // `||` concatenates text on both SQLite and PostgreSQL.
+            Expr::cust("'anon:' || manage_token_hash"),
+        )
+        .col_expr(registration::Column::RoleTitle, Expr::value(""))
+        .col_expr(
+            registration::Column::Phone,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            registration::Column::Organisation,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            registration::Column::DietaryNeeds,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            registration::Column::AccessibilityNeeds,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(registration::Column::SearchText, Expr::value(""))
+        .filter(registration::Column::EventId.in_subquery(ended_before(anonymise_cutoff)))
+        .filter(registration::Column::Email.ne(""))
+        .exec(db)
+        .await?
+        .rows_affected;
+
+    report.invitations_deleted = invitation::Entity::delete_many()
+        .filter(invitation::Column::EventId.in_subquery(ended_before(anonymise_cutoff)))
+        .exec(db)
+        .await?
+        .rows_affected;
+
+    // Sent and failed emails hold an address; they are kept as long as the
+    // registration data, for the organisers' email log, then deleted.
+    report.emails_deleted = outbox::Entity::delete_many()
+        .filter(
+            outbox::Column::Status.is_in([crate::mail::outbox::SENT, crate::mail::outbox::FAILED]),
+        )
+        .filter(outbox::Column::CreatedAt.lt(anonymise_cutoff))
+        .exec(db)
+        .await?
+        .rows_affected;
+
+    audit::record_system(
+        db,
+        "retention.run",
+        &format!(
+            "needs erased: {}, anonymised: {}, invitations deleted: {}, emails deleted: {}",
+            report.needs_erased,
+            report.anonymised,
+            report.invitations_deleted,
+            report.emails_deleted
+        ),
+        now,
+    )
+    .await?;
+    Ok(report)
+}
+
+/// Runs the retention rules at start and then daily until `stop` is set.
+pub async fn schedule(
+    db: DatabaseConnection,
+    rules: PrivacySettings,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    let mut daily = tokio::time::interval(std::time::Duration::from_secs(24 * 60 * 60));
+    loop {
+        tokio::select! {
+            _ = daily.tick() => {
+                match run(&db, rules, Utc::now()).await {
+                    Ok(report) => tracing::info!(?report, "retention rules applied"),
+                    Err(err) => tracing::warn!(error = %err, "retention run failed; retried tomorrow"),
+                }
+            }
+            _ = stop.changed() => break,
+        }
+    }
+}
