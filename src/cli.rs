@@ -76,6 +76,9 @@ pub enum OrganiserCommand {
 pub enum EventCommand {
     /// Create or update an event from a TOML file (see config/event.example.toml).
     Import { file: PathBuf },
+    /// Erase an event's personal data now: anonymise its registrations,
+    /// delete its invitations and emails (counts and times stay).
+    Purge { slug: String },
 }
 
 /// Reads a password: at a hidden prompt on a terminal, else the first line
@@ -206,6 +209,23 @@ async fn execute(command: Command, settings: Settings) -> anyhow::Result<()> {
                         .unwrap_or_default(),
                 );
             }
+            Ok(())
+        }
+        Command::Event {
+            command: EventCommand::Purge { slug },
+        } => {
+            let conn = db::connect(&settings.database).await?;
+            db::migrate(&conn).await?;
+            let event = crate::db::events::find_by_slug(&conn, &slug)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("no event with the slug {slug:?}"))?;
+            let report =
+                crate::services::retention::purge_event(&conn, event.id, None, chrono::Utc::now())
+                    .await?;
+            println!(
+                "purged {slug}: {} registrations anonymised, {} invitations and {} emails deleted",
+                report.anonymised, report.invitations_deleted, report.emails_deleted
+            );
             Ok(())
         }
         Command::Demo => {

@@ -57,44 +57,7 @@ pub async fn run(
         .await?
         .rows_affected;
 
-    // The normalised email must stay unique among active registrations, so
-    // it takes the (random, non-personal) token hash; the hash itself is
-    // prefixed so the old link no longer opens anything.
-    report.anonymised = registration::Entity::update_many()
-        .col_expr(registration::Column::Name, Expr::value(""))
-        .col_expr(registration::Column::Email, Expr::value(""))
-        .col_expr(
-            registration::Column::EmailNormalized,
-            Expr::col(registration::Column::ManageTokenHash).into(),
-        )
-        .col_expr(
-            registration::Column::ManageTokenHash,
-            // `||` concatenates text on both SQLite and PostgreSQL.
-            Expr::cust("'anon:' || manage_token_hash"),
-        )
-        .col_expr(registration::Column::RoleTitle, Expr::value(""))
-        .col_expr(
-            registration::Column::Phone,
-            Expr::value(Option::<String>::None),
-        )
-        .col_expr(
-            registration::Column::Organisation,
-            Expr::value(Option::<String>::None),
-        )
-        .col_expr(
-            registration::Column::DietaryNeeds,
-            Expr::value(Option::<String>::None),
-        )
-        .col_expr(
-            registration::Column::AccessibilityNeeds,
-            Expr::value(Option::<String>::None),
-        )
-        .col_expr(registration::Column::SearchText, Expr::value(""))
-        .filter(registration::Column::EventId.in_subquery(ended_before(anonymise_cutoff)))
-        .filter(registration::Column::Email.ne(""))
-        .exec(db)
-        .await?
-        .rows_affected;
+    report.anonymised = anonymise(db, ended_before(anonymise_cutoff)).await?;
 
     report.invitations_deleted = invitation::Entity::delete_many()
         .filter(invitation::Column::EventId.in_subquery(ended_before(anonymise_cutoff)))
@@ -126,6 +89,113 @@ pub async fn run(
         now,
     )
     .await?;
+    Ok(report)
+}
+
+/// Anonymises the registrations of the events `event_ids` selects. The
+/// normalised email must stay unique among active registrations, so it takes
+/// the (random, non-personal) token hash; the hash itself is prefixed so the
+/// old link no longer opens anything.
+async fn anonymise(
+    db: &impl sea_orm::ConnectionTrait,
+    event_ids: sea_orm::sea_query::SelectStatement,
+) -> Result<u64, DbErr> {
+    Ok(registration::Entity::update_many()
+        .col_expr(registration::Column::Name, Expr::value(""))
+        .col_expr(registration::Column::Email, Expr::value(""))
+        .col_expr(
+            registration::Column::EmailNormalized,
+            Expr::col(registration::Column::ManageTokenHash).into(),
+        )
+        .col_expr(
+            registration::Column::ManageTokenHash,
+            // `||` concatenates text on both SQLite and PostgreSQL.
+            Expr::cust("'anon:' || manage_token_hash"),
+        )
+        .col_expr(registration::Column::RoleTitle, Expr::value(""))
+        .col_expr(
+            registration::Column::Phone,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            registration::Column::Organisation,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            registration::Column::DietaryNeeds,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            registration::Column::AccessibilityNeeds,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(registration::Column::SearchText, Expr::value(""))
+        .filter(registration::Column::EventId.in_subquery(event_ids))
+        .filter(registration::Column::Email.ne(""))
+        .exec(db)
+        .await?
+        .rows_affected)
+}
+
+/// Erases an event's personal data at once (an organiser's purge): its
+/// registrations are anonymised, its invitations and its emails deleted.
+pub async fn purge_event(
+    db: &DatabaseConnection,
+    event_id: i32,
+    who: Option<&crate::db::entities::organiser::Model>,
+    now: DateTime<Utc>,
+) -> Result<RetentionReport, DbErr> {
+    let txn = crate::db::begin_write(db).await?;
+    let only = Query::select()
+        .column(event::Column::Id)
+        .from(event::Entity)
+        .and_where(Expr::col(event::Column::Id).eq(event_id))
+        .to_owned();
+    let registrations = Query::select()
+        .column(registration::Column::Id)
+        .from(registration::Entity)
+        .and_where(Expr::col(registration::Column::EventId).eq(event_id))
+        .to_owned();
+    let invitations = Query::select()
+        .column(invitation::Column::Id)
+        .from(invitation::Entity)
+        .and_where(Expr::col(invitation::Column::EventId).eq(event_id))
+        .to_owned();
+    let emails_deleted = outbox::Entity::delete_many()
+        .filter(
+            sea_orm::Condition::any()
+                .add(outbox::Column::RegistrationId.in_subquery(registrations))
+                .add(outbox::Column::InvitationId.in_subquery(invitations)),
+        )
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    let report = RetentionReport {
+        needs_erased: 0,
+        anonymised: anonymise(&txn, only).await?,
+        invitations_deleted: invitation::Entity::delete_many()
+            .filter(invitation::Column::EventId.eq(event_id))
+            .exec(&txn)
+            .await?
+            .rows_affected,
+        emails_deleted,
+    };
+    let details = format!("event {event_id}: {report:?}");
+    match who {
+        Some(who) => {
+            audit::record(
+                &txn,
+                who,
+                "event.purge",
+                &event_id.to_string(),
+                &details,
+                now,
+            )
+            .await?
+        }
+        None => audit::record_system(&txn, "event.purge", &details, now).await?,
+    }
+    txn.commit().await?;
     Ok(report)
 }
 

@@ -202,3 +202,66 @@ async fn retention_erases_needs_then_anonymises_as_the_clock_moves() {
     let (status, _) = app.get("/admin/events/almedalen").await;
     assert_eq!(status, 303);
 }
+
+#[tokio::test]
+async fn an_organiser_purges_an_event_from_the_back_office_and_the_command_line() {
+    use anmalan::domain::role::Role;
+    let app = TestApp::spawn().await;
+    app.create_event(&seminar("almedalen", Some(10))).await;
+    app.create_event(&seminar("annat", Some(10))).await;
+    app.register("almedalen", "Anna Berg", "anna@example.org")
+        .await;
+    app.register("annat", "Bo Ek", "bo@example.org").await;
+    app.add_account("org@example.org", Role::Organiser).await;
+    let client = app.login("org@example.org").await;
+    let (_, confirm) = app.get_with(&client, "/admin/events/almedalen/purge").await;
+    assert!(confirm.contains("Radera evenemangets personuppgifter nu?"));
+    let purged = app
+        .post_with(&client, "/admin/events/almedalen/purge", &[])
+        .await;
+    assert_eq!(
+        purged.location.as_deref(),
+        Some("/admin/events/almedalen?done=purged")
+    );
+    let rows = registration::Entity::find()
+        .all(&app.state.db)
+        .await
+        .unwrap();
+    assert!(
+        rows.iter().any(|r| r.email.is_empty()),
+        "almedalen anonymised"
+    );
+    assert!(
+        rows.iter().any(|r| r.email == "bo@example.org"),
+        "the other event untouched"
+    );
+    let audit: Vec<String> = <anmalan::db::entities::audit_entry::Entity as EntityTrait>::find()
+        .all(&app.state.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| a.action)
+        .collect();
+    assert!(audit.contains(&"event.purge".to_owned()));
+
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_anmalan"))
+        .args(["event", "purge", "annat"])
+        .env("DATABASE_URL", &app.database_url)
+        .env("ANMALAN_CONFIG_DIR", config_dir())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&output.stdout)
+            .contains("purged annat: 1 registrations anonymised")
+    );
+    let rows = registration::Entity::find()
+        .all(&app.state.db)
+        .await
+        .unwrap();
+    assert!(rows.iter().all(|r| r.email.is_empty()));
+}

@@ -299,3 +299,28 @@ pub async fn retry_email(
     state.mail_wakeup.notify_one();
     Ok(Redirect::to(&format!("/admin/events/{slug}/emails")).into_response())
 }
+
+/// `GET /admin/events/{slug}/purge`: the confirmation step.
+pub async fn purge_page(
+    who: CurrentOrganiser,
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    locale: Locale,
+) -> Result<Markup, AppError> {
+    who.require(Role::Organiser)?;
+    let event = event_by_slug(&state, &slug).await?;
+    Ok(overview_view::confirm_purge(&who, &event, locale))
+}
+
+/// `POST /admin/events/{slug}/purge`: erases the event's personal data now.
+pub async fn purge(
+    who: CurrentOrganiser,
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<Response, AppError> {
+    who.require(Role::Organiser)?;
+    let event = event_by_slug(&state, &slug).await?;
+    crate::services::retention::purge_event(&state.db, event.id, Some(&who.account), Utc::now())
+        .await?;
+    Ok(to_event(&slug, "purged"))
+}

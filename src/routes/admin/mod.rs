@@ -48,6 +48,10 @@ pub fn router() -> Router<AppState> {
         .route("/admin/events/{slug}/duplicate", post(events::duplicate))
         .route("/admin/events/{slug}/emails", get(events::emails))
         .route(
+            "/admin/events/{slug}/purge",
+            get(events::purge_page).post(events::purge),
+        )
+        .route(
             "/admin/events/{slug}/emails/{id}/retry",
             post(events::retry_email),
         )

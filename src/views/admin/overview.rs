@@ -72,6 +72,7 @@ pub fn render(who: &CurrentOrganiser, view: &Overview<'_>, locale: Locale) -> Ma
                     @if event.status == "published" { (post_button(&format!("{base}/close"), &locale.t("admin.event.close"), "button-secondary")) }
                     (post_button(&format!("{base}/duplicate"), &locale.t("admin.event.duplicate"), "button-secondary"))
                     @if event.status != "cancelled" { a class="button button-warning" href={ (base) "/cancel" } { (locale.t("admin.event.cancel")) } }
+                a class="button button-secondary" href={ (base) "/purge" } { (locale.t("admin.event.purge")) }
                 }
             }
             (counts(&[
@@ -130,6 +131,26 @@ pub fn confirm_cancel(
             p class="notice notice-warning" { (locale.t("admin.event.cancel_body").replace("%{count}", &affected.to_string())) }
             form method="post" action={ (base) "/cancel" } {
                 button type="submit" class="button-warning" { (locale.t("admin.event.cancel_confirm")) }
+            }
+            p { a href=(base) { (locale.t("admin.back")) } }
+        },
+    )
+}
+
+/// The confirmation step before purging an event's personal data.
+pub fn confirm_purge(who: &CurrentOrganiser, event: &event::Model, locale: Locale) -> Markup {
+    let title = locale.t("admin.event.purge_title");
+    let base = format!("/admin/events/{}", event.slug);
+    admin_page(
+        locale,
+        Some(who),
+        &title,
+        &format!("{base}/purge"),
+        html! {
+            h1 { (title) }
+            p class="notice notice-warning" { (locale.t("admin.event.purge_body")) }
+            form method="post" action={ (base) "/purge" } {
+                button type="submit" class="button-warning" { (locale.t("admin.event.purge_confirm")) }
             }
             p { a href=(base) { (locale.t("admin.back")) } }
         },
