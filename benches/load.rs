@@ -225,6 +225,7 @@ async fn seed_registrations(db: &sea_orm::DatabaseConnection, event_id: i32, cou
                 cancelled_at: Set(None),
                 checked_in_at: Set(None),
                 search_text: Set(format!("deltagare nummer {i} {email}")),
+                consent_version: Set(anmalan::views::public::privacy::NOTICE_VERSION.to_owned()),
             }
         });
         registration::Entity::insert_many(rows)

@@ -288,6 +288,7 @@ mod tests {
             cancelled_at: None,
             checked_in_at: None,
             search_text: String::new(),
+            consent_version: String::new(),
         };
         (event, registration)
     }

@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261128_000001_initial_schema;
 mod m20261128_000002_member_municipalities;
 mod m20261128_000003_back_office;
+mod m20261128_000004_consent_version;
 
 /// Applies every migration in order.
 pub struct Migrator;
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000001_initial_schema::Migration),
             Box::new(m20261128_000002_member_municipalities::Migration),
             Box::new(m20261128_000003_back_office::Migration),
+            Box::new(m20261128_000004_consent_version::Migration),
         ]
     }
 }

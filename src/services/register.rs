@@ -202,6 +202,7 @@ async fn register_once(
         updated_at: Set(now),
         cancelled_at: Set(None),
         checked_in_at: Set(None),
+        consent_version: Set(crate::views::public::privacy::NOTICE_VERSION.to_owned()),
         search_text: Set(registrations::search_text(
             &new.name,
             new.email.as_str(),

@@ -39,6 +39,11 @@ async fn a_registrant_downloads_their_data_and_then_deletes_it() {
     assert_eq!(data["registration"]["dietary_needs"], "Vegetarisk");
     assert_eq!(data["registration"]["affiliation"], "Luleå");
     assert_eq!(data["event"]["slug"], "almedalen");
+    assert_eq!(
+        data["registration"]["privacy_notice_version"],
+        anmalan::views::public::privacy::NOTICE_VERSION,
+        "the consent records which notice was agreed to"
+    );
     assert_eq!(data["emails"][0]["kind"], "confirmed");
 
     let (status, confirm) = app.get(&format!("{manage}/delete")).await;

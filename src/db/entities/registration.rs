@@ -28,6 +28,7 @@ pub struct Model {
     pub cancelled_at: Option<DateTimeUtc>,
     pub checked_in_at: Option<DateTimeUtc>,
     pub search_text: String,
+    pub consent_version: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -4,6 +4,36 @@ use maud::{Markup, html};
 use crate::i18n::Locale;
 use crate::views::layout::{PageOptions, page};
 
+/// The version of the privacy notice. Each registration stores the version
+/// its registrant agreed to. Whenever the notice's text changes, set a new
+/// version (the date) and the new fingerprint: the test
+/// `the_notice_version_changes_with_its_text` fails until both are updated.
+pub const NOTICE_VERSION: &str = "2026-11-28";
+
+/// SHA-256 of the notice's Swedish and English texts at [`NOTICE_VERSION`].
+pub const NOTICE_FINGERPRINT: &str =
+    "3d4ebbeb5a08e378029c9beb8a1f31534617a0098a8c98f4b3dcd2eb781359ce";
+
+/// The notice's texts in both languages, in a fixed order.
+pub fn notice_text() -> String {
+    let keys = [
+        "privacy.title",
+        "privacy.what_title",
+        "privacy.what",
+        "privacy.why_title",
+        "privacy.why",
+        "privacy.how_long_title",
+        "privacy.how_long",
+        "privacy.rights_title",
+        "privacy.rights",
+    ];
+    [Locale::Sv, Locale::En]
+        .iter()
+        .flat_map(|locale| keys.iter().map(move |key| locale.t(key)))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// The privacy notice, with the retention periods actually configured.
 pub fn render(locale: Locale, rules: crate::config::PrivacySettings) -> Markup {
     let title = locale.t("privacy.title");
@@ -52,4 +82,19 @@ pub fn accessibility(locale: Locale) -> Markup {
             p { (locale.t("a11y.supervision")) }
         },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use sha2::{Digest, Sha256};
+
+    #[test]
+    fn the_notice_version_changes_with_its_text() {
+        let fingerprint = hex::encode(Sha256::digest(super::notice_text().as_bytes()));
+        assert_eq!(
+            fingerprint,
+            super::NOTICE_FINGERPRINT,
+            "the privacy notice changed: set a new NOTICE_VERSION and this fingerprint"
+        );
+    }
 }

@@ -85,5 +85,6 @@ pub fn registration(event: &event::Model, name: &str) -> registration::Model {
         cancelled_at: None,
         checked_in_at: None,
         search_text: String::new(),
+        consent_version: String::new(),
     }
 }
