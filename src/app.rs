@@ -71,6 +71,7 @@ impl Application {
             None => None,
         };
         let members = db::events::member_municipalities(&db).await?;
+        crate::routes::metrics::handle();
         let state = AppState(Arc::new(App {
             settings,
             members,

@@ -35,7 +35,15 @@ pub struct Settings {
     pub mail: MailSettings,
     pub admin: AdminSettings,
     pub privacy: PrivacySettings,
+    pub metrics: MetricsSettings,
     pub log: LogSettings,
+}
+
+/// Who may read `/metrics`.
+#[derive(Debug, Clone)]
+pub struct MetricsSettings {
+    pub allow: Vec<std::net::IpAddr>,
+    pub token: Option<SecretString>,
 }
 
 /// How long personal data is kept after an event ends.
@@ -92,7 +100,14 @@ struct RawSettings {
     mail: RawMail,
     admin: RawAdmin,
     privacy: RawPrivacy,
+    metrics: RawMetrics,
     log: RawLog,
+}
+
+#[derive(Deserialize)]
+struct RawMetrics {
+    allow: String,
+    token: SecretString,
 }
 
 #[derive(Deserialize)]
@@ -284,6 +299,22 @@ impl Settings {
                 "must not be shorter than privacy.erase_needs_after_days",
             ));
         }
+        let mut allow = Vec::new();
+        for address in raw
+            .metrics
+            .allow
+            .split(',')
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+        {
+            allow.push(address.parse().map_err(|_| {
+                ConfigError::key(
+                    "metrics.allow",
+                    format!("must be IP addresses separated by commas, not {address:?}"),
+                )
+            })?);
+        }
+        let token = raw.metrics.token.expose_secret().trim().to_owned();
         let json = match raw.log.format.as_str() {
             "json" => true,
             "text" => false,
@@ -325,6 +356,10 @@ impl Settings {
             privacy: PrivacySettings {
                 erase_needs_after_days: raw.privacy.erase_needs_after_days,
                 anonymise_after_days: raw.privacy.anonymise_after_days,
+            },
+            metrics: MetricsSettings {
+                allow,
+                token: (!token.is_empty()).then(|| SecretString::from(token)),
             },
             log: LogSettings {
                 json,

@@ -93,13 +93,18 @@ async fn deliver_one(
             let payload =
                 serde_json::to_string(&payload).map_err(|e| DbErr::Custom(e.to_string()))?;
             tracing::info!(id = %row.id, kind = %row.kind, attempts = row.attempts, "email sent");
+            metrics::counter!("outbox_sent_total", "kind" => row.kind.clone()).increment(1);
+            metrics::histogram!("outbox_delivery_seconds")
+                .record((now - row.created_at).num_milliseconds().max(0) as f64 / 1000.0);
             outbox::mark_sent(db, row, payload, erased, now).await
         }
         Err(SendError::Permanent(error)) => {
             tracing::warn!(id = %row.id, kind = %row.kind, %error, "email refused for good");
+            metrics::counter!("outbox_failures_total", "permanent" => "true").increment(1);
             outbox::mark_failed(db, row, &error).await
         }
         Err(SendError::Temporary(error)) => {
+            metrics::counter!("outbox_failures_total", "permanent" => "false").increment(1);
             let base = settings.mail.retry_base;
             if outbox::exhausted(base, row.attempts, settings.mail.give_up_after) {
                 tracing::warn!(id = %row.id, %error, "email given up after retries");

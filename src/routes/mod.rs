@@ -2,6 +2,7 @@
 //! call one service function, and render one view.
 pub mod admin;
 pub mod health;
+pub mod metrics;
 pub mod middleware;
 pub mod public;
 
@@ -79,9 +80,11 @@ pub fn router(state: AppState) -> Router {
         .route("/static/app.css", get(public::pages::stylesheet))
         .route("/static/checkin.js", get(public::pages::checkin_script))
         .route("/healthz", get(health::healthz))
+        .route("/metrics", get(metrics::metrics))
         .route("/readyz", get(health::readyz))
         .merge(token_pages)
         .merge(admin::router())
+        .route_layer(axum::middleware::from_fn(metrics::track))
         .fallback(|| async { StatusCode::NOT_FOUND })
         .layer(DefaultBodyLimit::max(settings.body_limit_bytes))
         // Router::layer wraps: the last layer added is the outermost.

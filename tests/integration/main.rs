@@ -16,6 +16,7 @@ mod mail;
 mod mail_faults;
 mod mail_injection;
 mod mail_snapshots;
+mod metrics;
 mod privacy;
 mod public_flow;
 mod safety;

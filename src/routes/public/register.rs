@@ -43,7 +43,15 @@ pub async fn submit(
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
-    match register(&state.db, &event, &new, &key, locale, Utc::now()).await? {
+    let outcome = register(&state.db, &event, &new, &key, locale, Utc::now()).await?;
+    let label = match &outcome {
+        RegisterOutcome::Registered(_) => "registered",
+        RegisterOutcome::Repeated(_) => "repeated",
+        RegisterOutcome::AlreadyRegistered => "already_registered",
+        RegisterOutcome::NotOpen(_) => "not_open",
+    };
+    metrics::counter!("registrations_total", "outcome" => label).increment(1);
+    match outcome {
         RegisterOutcome::Registered(token) | RegisterOutcome::Repeated(token) => {
             state.mail_wakeup.notify_one();
             let target = format!(

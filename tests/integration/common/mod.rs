@@ -98,6 +98,17 @@ impl TestApp {
         Self::spawn_configured(&database_url, dir, &fast_mail(smtp_url)).await
     }
 
+    /// Starts the service with extra settings (environment-style pairs).
+    pub async fn spawn_with(extra: &[(&str, &str)]) -> Self {
+        let dir = std::sync::Arc::new(tempfile::tempdir().expect("temp dir"));
+        let database_url = fresh_database(&dir).await;
+        let extra: Vec<(String, String)> = extra
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Self::spawn_configured(&database_url, dir, &extra).await
+    }
+
     /// Starts another instance on the same database (scale-out tests).
     pub async fn another_instance(&self) -> Self {
         Self::spawn_on(&self.database_url, self._dir.clone()).await
