@@ -49,6 +49,9 @@ impl Server {
             )
             .env("ANMALAN__MAIL__OUTBOX_DIR", dir.join("outbox"))
             .env("ANMALAN__LOG__LEVEL", "warn")
+            // The load comes from one address on purpose.
+            .env("ANMALAN__RATE_LIMIT__REGISTRATIONS_PER_MINUTE", "0")
+            .env("ANMALAN__RATE_LIMIT__LOGINS_PER_MINUTE", "0")
             .stdout(Stdio::null())
             .stderr(Stdio::null());
         for (k, v) in extra {

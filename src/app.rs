@@ -21,6 +21,8 @@ pub struct App {
     /// The 19 member municipalities: written by a migration and never
     /// changed at run time, so read once at start instead of per request.
     pub members: Vec<crate::db::entities::municipality::Model>,
+    /// Per-address request counters (see `routes::rate_limit`).
+    pub rate_limiter: crate::routes::rate_limit::RateLimiter,
     /// Wakes the mail worker at once when a handler has written to the outbox.
     pub mail_wakeup: Arc<Notify>,
 }
@@ -75,6 +77,7 @@ impl Application {
         let state = AppState(Arc::new(App {
             settings,
             members,
+            rate_limiter: Default::default(),
             db,
             mail_wakeup: Arc::new(Notify::new()),
         }));

@@ -36,7 +36,16 @@ pub struct Settings {
     pub admin: AdminSettings,
     pub privacy: PrivacySettings,
     pub metrics: MetricsSettings,
+    pub rate_limit: RateLimitSettings,
     pub log: LogSettings,
+}
+
+/// Per-address request limits.
+#[derive(Debug, Clone)]
+pub struct RateLimitSettings {
+    pub registrations_per_minute: u32,
+    pub logins_per_minute: u32,
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 /// Who may read `/metrics`.
@@ -101,7 +110,15 @@ struct RawSettings {
     admin: RawAdmin,
     privacy: RawPrivacy,
     metrics: RawMetrics,
+    rate_limit: RawRateLimit,
     log: RawLog,
+}
+
+#[derive(Deserialize)]
+struct RawRateLimit {
+    registrations_per_minute: u32,
+    logins_per_minute: u32,
+    trusted_proxies: String,
 }
 
 #[derive(Deserialize)]
@@ -315,6 +332,21 @@ impl Settings {
             })?);
         }
         let token = raw.metrics.token.expose_secret().trim().to_owned();
+        let mut trusted_proxies = Vec::new();
+        for address in raw
+            .rate_limit
+            .trusted_proxies
+            .split(',')
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+        {
+            trusted_proxies.push(address.parse().map_err(|_| {
+                ConfigError::key(
+                    "rate_limit.trusted_proxies",
+                    format!("must be IP addresses separated by commas, not {address:?}"),
+                )
+            })?);
+        }
         let json = match raw.log.format.as_str() {
             "json" => true,
             "text" => false,
@@ -360,6 +392,11 @@ impl Settings {
             metrics: MetricsSettings {
                 allow,
                 token: (!token.is_empty()).then(|| SecretString::from(token)),
+            },
+            rate_limit: RateLimitSettings {
+                registrations_per_minute: raw.rate_limit.registrations_per_minute,
+                logins_per_minute: raw.rate_limit.logins_per_minute,
+                trusted_proxies,
             },
             log: LogSettings {
                 json,

@@ -5,6 +5,7 @@ pub mod health;
 pub mod metrics;
 pub mod middleware;
 pub mod public;
+pub mod rate_limit;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -89,6 +90,10 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(settings.body_limit_bytes))
         // Router::layer wraps: the last layer added is the outermost.
         .layer(axum::middleware::from_fn(middleware::remember_language))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            rate_limit::limit,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::refuse_cross_site,

@@ -97,14 +97,25 @@ pub async fn cancel(
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     let txn = db::begin_write(db).await?;
+    cancel_in(&txn, registration_id, token, now).await?;
+    txn.commit().await
+}
+
+/// [`cancel`] inside the caller's transaction.
+async fn cancel_in(
+    txn: &sea_orm::DatabaseTransaction,
+    registration_id: uuid::Uuid,
+    token: Option<&ManageToken>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
     let Some(current) = registration::Entity::find_by_id(registration_id)
-        .one(&txn)
+        .one(txn)
         .await?
     else {
         return Ok(());
     };
     // Registrations and cancellations of one event take turns on its row.
-    events::lock(&txn, current.event_id).await?;
+    events::lock(txn, current.event_id).await?;
     let cancelled = registration::Entity::update_many()
         .col_expr(
             registration::Column::Status,
@@ -122,23 +133,22 @@ pub async fn cancel(
         )
         .filter(registration::Column::Id.eq(current.id))
         .filter(registration::Column::Status.ne(RegistrationStatus::Cancelled.as_str()))
-        .exec(&txn)
+        .exec(txn)
         .await?;
     if cancelled.rows_affected == 0 {
-        txn.commit().await?;
         return Ok(());
     }
-    let Some(event) = events::find_by_id(&txn, current.event_id).await? else {
+    let Some(event) = events::find_by_id(txn, current.event_id).await? else {
         return Err(DbErr::RecordNotFound(format!("event {}", current.event_id)));
     };
     let after = registration::Entity::find_by_id(current.id)
-        .one(&txn)
+        .one(txn)
         .await?
         .ok_or_else(|| DbErr::RecordNotFound(current.id.to_string()))?;
     let held_seat = current.status == RegistrationStatus::Confirmed.as_str();
     let invite = held_seat.then_some(InviteKind::Cancel);
     enqueue(
-        &txn,
+        txn,
         &after,
         MessageKind::Cancelled,
         token,
@@ -148,9 +158,9 @@ pub async fn cancel(
     )
     .await?;
     if held_seat {
-        pass_seat_on(&txn, &event, now).await?;
+        pass_seat_on(txn, &event, now).await?;
     }
-    txn.commit().await
+    Ok(())
 }
 
 /// Gives a freed seat to the first waitlisted registration, or returns it to
@@ -290,8 +300,10 @@ pub async fn erase(
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     use crate::db::entities::outbox;
-    cancel(db, registration_id, None, now).await?;
+    // One transaction: the CANCEL row is marked erased before any worker
+    // can claim it, so no sent row keeps the address.
     let txn = db::begin_write(db).await?;
+    cancel_in(&txn, registration_id, None, now).await?;
     let Some(current) = registration::Entity::find_by_id(registration_id)
         .one(&txn)
         .await?

@@ -12,6 +12,7 @@ fn key(status: StatusCode) -> &'static str {
         404 => "error_page.not_found",
         408 => "error_page.timeout",
         413 => "error_page.too_large",
+        429 => "error_page.too_many",
         400..=499 => "error_page.bad_request",
         _ => "error_page.server",
     }

@@ -120,3 +120,43 @@ async fn health_and_readiness_answer() {
     assert_eq!(app.get("/healthz").await, (200, "ok".to_owned()));
     assert_eq!(app.get("/readyz").await, (200, "ready".to_owned()));
 }
+
+#[tokio::test]
+async fn too_many_registrations_from_one_address_get_429_with_retry_after() {
+    let app = TestApp::spawn_with(&[("ANMALAN__RATE_LIMIT__REGISTRATIONS_PER_MINUTE", "3")]).await;
+    app.create_event(&seminar("almedalen", Some(10))).await;
+    for i in 0..3 {
+        let posted = app
+            .register("almedalen", "P", &format!("p{i}@example.org"))
+            .await;
+        assert_eq!(posted.status, 303);
+    }
+    let key = new_key();
+    let response = app
+        .client
+        .post(app.url("/events/almedalen/register"))
+        .form(&registration_form(&key, "P", "p9@example.org"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 429);
+    let retry: u64 = response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry));
+    assert!(response.text().await.unwrap().contains("För många försök"));
+    assert_eq!(
+        app.get("/events/almedalen").await.0,
+        200,
+        "reading is not limited"
+    );
+    assert_eq!(
+        registration::Entity::find()
+            .count(&app.state.db)
+            .await
+            .unwrap(),
+        3
+    );
+}

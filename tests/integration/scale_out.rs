@@ -40,6 +40,7 @@ async fn start(database_url: &str, dir: &Path, smtp_url: &str) -> Process {
         .env("ANMALAN__MAIL__TIMEOUT_SECS", "2")
         .env("ANMALAN__MAIL__LEASE_SECS", "4")
         .env("ANMALAN__LOG__LEVEL", "warn")
+        .env("ANMALAN__RATE_LIMIT__REGISTRATIONS_PER_MINUTE", "0")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()

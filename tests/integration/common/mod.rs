@@ -72,6 +72,16 @@ pub fn settings_for(
         "ANMALAN__MAIL__OUTBOX_DIR".to_owned(),
         dir.path().join("outbox").display().to_string(),
     );
+    // Tests drive many requests from one address; the limits are switched
+    // off here and tested on their own (safety.rs).
+    env.insert(
+        "ANMALAN__RATE_LIMIT__REGISTRATIONS_PER_MINUTE".to_owned(),
+        "0".to_owned(),
+    );
+    env.insert(
+        "ANMALAN__RATE_LIMIT__LOGINS_PER_MINUTE".to_owned(),
+        "0".to_owned(),
+    );
     for (k, v) in extra {
         env.insert((*k).to_owned(), (*v).to_owned());
     }
