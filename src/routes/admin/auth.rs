@@ -60,14 +60,22 @@ fn with_session(state: &AppState, target: &str, token: &str) -> Response {
 pub async fn login(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     locale: Locale,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, AppError> {
+    // The same client address as the rate limits: through a trusted proxy,
+    // the forwarded one.
+    let client = crate::routes::rate_limit::client_address(
+        peer.ip(),
+        &headers,
+        &state.settings.rate_limit.trusted_proxies,
+    );
     let outcome = accounts::login(
         &state.db,
         &form.email,
         &form.password,
-        &peer.ip().to_string(),
+        &client.to_string(),
         Utc::now(),
     )
     .await?;
