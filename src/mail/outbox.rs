@@ -194,11 +194,9 @@ mod tests {
     }
 }
 
-/// The emails about one event (its registrations and invitations), newest first.
-pub async fn for_event(
-    db: &impl ConnectionTrait,
-    event_id: i32,
-) -> Result<Vec<outbox::Model>, DbErr> {
+/// Selects the emails about one event: those of its registrations and of
+/// its invitations.
+pub fn of_event(event_id: i32) -> sea_orm::Condition {
     use crate::db::entities::{invitation, registration};
     let registrations = Query::select()
         .column(registration::Column::Id)
@@ -210,12 +208,18 @@ pub async fn for_event(
         .from(invitation::Entity)
         .and_where(Expr::col(invitation::Column::EventId).eq(event_id))
         .to_owned();
+    sea_orm::Condition::any()
+        .add(outbox::Column::RegistrationId.in_subquery(registrations))
+        .add(outbox::Column::InvitationId.in_subquery(invitations))
+}
+
+/// The emails about one event, newest first.
+pub async fn for_event(
+    db: &impl ConnectionTrait,
+    event_id: i32,
+) -> Result<Vec<outbox::Model>, DbErr> {
     outbox::Entity::find()
-        .filter(
-            sea_orm::Condition::any()
-                .add(outbox::Column::RegistrationId.in_subquery(registrations))
-                .add(outbox::Column::InvitationId.in_subquery(invitations)),
-        )
+        .filter(of_event(event_id))
         .order_by_desc(outbox::Column::CreatedAt)
         .all(db)
         .await

@@ -151,22 +151,8 @@ pub async fn purge_event(
         .from(event::Entity)
         .and_where(Expr::col(event::Column::Id).eq(event_id))
         .to_owned();
-    let registrations = Query::select()
-        .column(registration::Column::Id)
-        .from(registration::Entity)
-        .and_where(Expr::col(registration::Column::EventId).eq(event_id))
-        .to_owned();
-    let invitations = Query::select()
-        .column(invitation::Column::Id)
-        .from(invitation::Entity)
-        .and_where(Expr::col(invitation::Column::EventId).eq(event_id))
-        .to_owned();
     let emails_deleted = outbox::Entity::delete_many()
-        .filter(
-            sea_orm::Condition::any()
-                .add(outbox::Column::RegistrationId.in_subquery(registrations))
-                .add(outbox::Column::InvitationId.in_subquery(invitations)),
-        )
+        .filter(crate::mail::outbox::of_event(event_id))
         .exec(&txn)
         .await?
         .rows_affected;
