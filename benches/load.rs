@@ -52,6 +52,7 @@ impl Server {
             // The load comes from one address on purpose.
             .env("ANMALAN__RATE_LIMIT__REGISTRATIONS_PER_MINUTE", "0")
             .env("ANMALAN__RATE_LIMIT__LOGINS_PER_MINUTE", "0")
+            .env("ANMALAN__RATE_LIMIT__API_PER_MINUTE", "0")
             .stdout(Stdio::null())
             .stderr(Stdio::null());
         for (k, v) in extra {

@@ -1,4 +1,5 @@
-//! The command line: `serve` (the default), `migrate`, `event import`, `demo`.
+//! The command line: `serve` (the default), `migrate`, `event`, `demo`,
+//! `organiser`, `api-token`, `backup`, `outbox`.
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
@@ -46,6 +47,11 @@ pub enum Command {
         #[command(subcommand)]
         command: OrganiserCommand,
     },
+    /// Manage API tokens (see README, "JSON API").
+    ApiToken {
+        #[command(subcommand)]
+        command: ApiTokenCommand,
+    },
     /// Copy the SQLite database, consistently and while it is in use, to FILE
     /// (`VACUUM INTO`). For PostgreSQL use pg_dump (see README).
     Backup { file: PathBuf },
@@ -70,6 +76,27 @@ pub enum OrganiserCommand {
         #[arg(long)]
         name: Option<String>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ApiTokenCommand {
+    /// Create a token for an admin account and print its secret (shown only
+    /// now; only its hash is stored).
+    Create {
+        /// The admin account the token acts for.
+        #[arg(long)]
+        account: String,
+        /// Which system uses the token.
+        #[arg(long)]
+        name: String,
+        /// read or read-write.
+        #[arg(long, default_value = "read")]
+        scope: String,
+    },
+    /// List tokens.
+    List,
+    /// Revoke a token by id.
+    Revoke { id: uuid::Uuid },
 }
 
 #[derive(Debug, Subcommand)]
@@ -177,6 +204,7 @@ async fn execute(command: Command, settings: Settings) -> anyhow::Result<()> {
             println!("added {} ({})", account.email, account.role);
             Ok(())
         }
+        Command::ApiToken { command } => api_token(command, &settings).await,
         Command::Backup { file } => {
             let conn = db::connect(&settings.database).await?;
             db::backup(&conn, &file).await?;
@@ -241,4 +269,71 @@ async fn execute(command: Command, settings: Settings) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+async fn api_token(command: ApiTokenCommand, settings: &Settings) -> anyhow::Result<()> {
+    use crate::services::api_tokens::{self, Scope};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let conn = db::connect(&settings.database).await?;
+    db::migrate(&conn).await?;
+    let now = chrono::Utc::now();
+    match command {
+        ApiTokenCommand::Create {
+            account,
+            name,
+            scope,
+        } => {
+            let scope = Scope::parse(&scope).ok_or_else(|| {
+                anyhow::anyhow!("--scope must be read or read-write, not {scope:?}")
+            })?;
+            anyhow::ensure!(!name.trim().is_empty(), "--name must not be empty");
+            let owner = crate::db::entities::organiser::Entity::find()
+                .filter(
+                    crate::db::entities::organiser::Column::Email.eq(account.trim().to_lowercase()),
+                )
+                .one(&conn)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("no account {account:?}"))?;
+            anyhow::ensure!(
+                Role::parse(&owner.role) == Some(Role::Admin),
+                "API tokens belong to admin accounts; {account} is {}",
+                owner.role
+            );
+            let created = api_tokens::create(&conn, &owner, &name, scope, now).await?;
+            crate::services::audit::record(
+                &conn,
+                &owner,
+                "api_token.create",
+                &name,
+                scope.as_str(),
+                now,
+            )
+            .await?;
+            println!("{}", created.secret);
+        }
+        ApiTokenCommand::List => {
+            for token in api_tokens::list(&conn).await? {
+                println!(
+                    "{id} {scope:<10} {state:<8} {name}",
+                    id = token.id,
+                    scope = token.scope,
+                    state = if token.revoked_at.is_some() {
+                        "revoked"
+                    } else {
+                        "active"
+                    },
+                    name = token.name,
+                );
+            }
+        }
+        ApiTokenCommand::Revoke { id } => {
+            let revoked = api_tokens::revoke(&conn, id, now)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("no active token {id}"))?;
+            crate::services::audit::record_system(&conn, "api_token.revoke", &revoked.name, now)
+                .await?;
+            println!("revoked {}", revoked.name);
+        }
+    }
+    Ok(())
 }

@@ -45,6 +45,7 @@ pub struct Settings {
 pub struct RateLimitSettings {
     pub registrations_per_minute: u32,
     pub logins_per_minute: u32,
+    pub api_per_minute: u32,
     pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
@@ -118,6 +119,7 @@ struct RawSettings {
 struct RawRateLimit {
     registrations_per_minute: u32,
     logins_per_minute: u32,
+    api_per_minute: u32,
     trusted_proxies: String,
 }
 
@@ -396,6 +398,7 @@ impl Settings {
             rate_limit: RateLimitSettings {
                 registrations_per_minute: raw.rate_limit.registrations_per_minute,
                 logins_per_minute: raw.rate_limit.logins_per_minute,
+                api_per_minute: raw.rate_limit.api_per_minute,
                 trusted_proxies,
             },
             log: LogSettings {

@@ -6,6 +6,7 @@ mod m20261128_000001_initial_schema;
 mod m20261128_000002_member_municipalities;
 mod m20261128_000003_back_office;
 mod m20261128_000004_consent_version;
+mod m20261128_000005_api_tokens;
 
 /// Applies every migration in order.
 pub struct Migrator;
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000002_member_municipalities::Migration),
             Box::new(m20261128_000003_back_office::Migration),
             Box::new(m20261128_000004_consent_version::Migration),
+            Box::new(m20261128_000005_api_tokens::Migration),
         ]
     }
 }

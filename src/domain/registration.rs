@@ -153,6 +153,11 @@ impl FieldError {
     pub fn message_key(&self) -> String {
         format!("error.{}.{}", self.field.id(), self.problem.as_str())
     }
+
+    /// `missing`, `too_long` or `invalid`.
+    pub fn problem_code(&self) -> &'static str {
+        self.problem.as_str()
+    }
 }
 
 const NAME_MAX: usize = 200;

@@ -63,6 +63,13 @@ impl Locale {
     pub fn t(self, key: &str) -> String {
         rust_i18n::t!(key, locale = self.as_str()).into_owned()
     }
+
+    /// [`Locale::t`] with `%{name}` placeholders filled in.
+    pub fn t_with(self, key: &str, args: &[(&str, &str)]) -> String {
+        args.iter().fold(self.t(key), |text, (name, value)| {
+            text.replace(&format!("%{{{name}}}"), value)
+        })
+    }
 }
 
 #[cfg(test)]

@@ -129,27 +129,57 @@ fn is_cross_site(headers: &HeaderMap, base_url: &url::Url) -> bool {
 }
 
 /// Replaces the body of any error response that is not already a page with
-/// a translated, calm error page (404, 413, 500, …).
+/// a translated, calm error page (404, 413, 500, …); under `/api/` with a
+/// translated `application/problem+json` instead.
 pub async fn error_pages(request: Request, next: Next) -> Response {
     let locale = language_of(request.uri(), request.headers());
+    let api = request.uri().path().starts_with("/api/");
     let response = next.run(request).await;
     let status = response.status();
-    let is_html = response
+    if !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let content_type = response
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/html"));
-    if (status.is_client_error() || status.is_server_error()) && !is_html {
-        let (mut parts, _) = response.into_parts();
-        let page = crate::views::errors::render(status, locale).into_response();
+        .unwrap_or_default();
+    if api {
+        if content_type.starts_with(super::api::problem::PROBLEM_JSON) {
+            return response;
+        }
+        let plain = content_type.starts_with("text/plain");
+        let (mut parts, body) = response.into_parts();
+        // The framework explains a malformed query or body in plain text;
+        // that explanation is the problem's detail.
+        let detail = if plain && status.is_client_error() {
+            axum::body::to_bytes(body, 4096)
+                .await
+                .ok()
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                .filter(|d| !d.is_empty())
+        } else {
+            None
+        };
+        let problem = super::api::problem::for_status(status, locale, detail).into_response();
         parts.headers.remove(header::CONTENT_LENGTH);
         parts.headers.insert(
             header::CONTENT_TYPE,
-            HeaderValue::from_static("text/html; charset=utf-8"),
+            HeaderValue::from_static(super::api::problem::PROBLEM_JSON),
         );
-        return Response::from_parts(parts, page.into_body());
+        return Response::from_parts(parts, problem.into_body());
     }
-    response
+    if content_type.starts_with("text/html") {
+        return response;
+    }
+    let (mut parts, _) = response.into_parts();
+    let page = crate::views::errors::render(status, locale).into_response();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    Response::from_parts(parts, page.into_body())
 }
 
 /// The tracing span of a request, carrying its request id.

@@ -1,6 +1,7 @@
 //! HTTP only: every route is listed in [`router`]. Handlers extract input,
 //! call one service function, and render one view.
 pub mod admin;
+pub mod api;
 pub mod health;
 pub mod metrics;
 pub mod middleware;
@@ -85,6 +86,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(health::readyz))
         .merge(token_pages)
         .merge(admin::router())
+        .merge(api::router())
         .route_layer(axum::middleware::from_fn(metrics::track))
         .fallback(|| async { StatusCode::NOT_FOUND })
         .layer(DefaultBodyLimit::max(settings.body_limit_bytes))

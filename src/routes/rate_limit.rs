@@ -1,4 +1,4 @@
-//! Per-address limits on registration and login: a fixed one-minute window
+//! Per-address limits on registration, login and the API: a fixed one-minute window
 //! per (limit, client) in this instance's memory. Over the limit the answer
 //! is 429 with `Retry-After` and a translated page. Behind a reverse proxy
 //! the client is read from `X-Forwarded-For`, but only when the connection
@@ -79,19 +79,21 @@ pub async fn limit(
     request: Request,
     next: Next,
 ) -> Response {
-    if request.method() != Method::POST {
-        return next.run(request).await;
-    }
     let path = request.uri().path();
     let settings = &state.settings.rate_limit;
-    let (bucket, limit) =
-        if path.starts_with("/events/") && path.ends_with("/register") || path.starts_with("/i/") {
-            ("register", settings.registrations_per_minute)
-        } else if path == "/admin/login" {
-            ("login", settings.logins_per_minute)
-        } else {
-            return next.run(request).await;
-        };
+    let post = request.method() == Method::POST;
+    let (bucket, limit) = if path.starts_with("/api/") {
+        ("api", settings.api_per_minute)
+    } else if !post {
+        return next.run(request).await;
+    } else if path.starts_with("/events/") && path.ends_with("/register") || path.starts_with("/i/")
+    {
+        ("register", settings.registrations_per_minute)
+    } else if path == "/admin/login" {
+        ("login", settings.logins_per_minute)
+    } else {
+        return next.run(request).await;
+    };
     let client = client_address(peer.ip(), request.headers(), &settings.trusted_proxies);
     match state
         .rate_limiter

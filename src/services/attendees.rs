@@ -93,15 +93,43 @@ pub async fn page(
     event_id: i32,
     filter: &AttendeeFilter,
 ) -> Result<(Vec<registration::Model>, u64), DbErr> {
+    page_sized(db, event_id, filter, PAGE_SIZE).await
+}
+
+/// [`page`] with `per_page` rows per page.
+pub async fn page_sized(
+    db: &impl ConnectionTrait,
+    event_id: i32,
+    filter: &AttendeeFilter,
+    per_page: u64,
+) -> Result<(Vec<registration::Model>, u64), DbErr> {
     let total = filter.apply(event_id).count(db).await?;
     let page = Ord::max(filter.page.unwrap_or(1), 1);
     let rows = filter
         .apply(event_id)
-        .offset((page - 1) * PAGE_SIZE)
-        .limit(PAGE_SIZE)
+        .offset((page - 1).saturating_mul(per_page))
+        .limit(per_page)
         .all(db)
         .await?;
     Ok((rows, total))
+}
+
+/// Every waitlisted registration's position (1 for the first in line), in
+/// one query.
+pub async fn waitlist_positions(
+    db: &impl ConnectionTrait,
+    event_id: i32,
+) -> Result<std::collections::HashMap<Uuid, u64>, DbErr> {
+    let waiting: Vec<Uuid> = registration::Entity::find()
+        .select_only()
+        .column(registration::Column::Id)
+        .filter(registration::Column::EventId.eq(event_id))
+        .filter(registration::Column::Status.eq(RegistrationStatus::Waitlisted.as_str()))
+        .order_by_asc(registration::Column::WaitlistOrder)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(waiting.into_iter().zip(1..).collect())
 }
 
 /// Counts of an event's registrations.

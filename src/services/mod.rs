@@ -1,10 +1,12 @@
 //! Use cases, each in one transaction that keeps a named invariant.
 pub mod accounts;
+pub mod api_tokens;
 pub mod attendees;
 pub mod audit;
 pub mod event_admin;
 pub mod event_changes;
 pub mod events;
+pub mod exports;
 pub mod invitations;
 pub mod manage;
 pub mod register;

@@ -26,6 +26,29 @@ pub enum RegisterOutcome {
     NotOpen(RegistrationWindow),
 }
 
+impl RegisterOutcome {
+    /// The outcome's name in metrics.
+    pub fn label(&self) -> &'static str {
+        match self {
+            RegisterOutcome::Registered(_) => "registered",
+            RegisterOutcome::Repeated(_) => "repeated",
+            RegisterOutcome::AlreadyRegistered => "already_registered",
+            RegisterOutcome::NotOpen(_) => "not_open",
+        }
+    }
+}
+
+/// The registration a submission key produced, if it produced one.
+pub async fn submitted_registration(
+    db: &DatabaseConnection,
+    key: &SubmissionKey,
+) -> Result<Option<Uuid>, DbErr> {
+    Ok(form_submission::Entity::find_by_id(key.hash())
+        .one(db)
+        .await?
+        .and_then(|row| row.registration_id))
+}
+
 const OUTCOME_REGISTERED: &str = "registered";
 const OUTCOME_ALREADY_REGISTERED: &str = "already-registered";
 

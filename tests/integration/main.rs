@@ -8,6 +8,7 @@ mod admin_access;
 mod admin_events;
 mod admin_exports;
 mod admin_flow;
+mod api;
 mod browser_journeys;
 mod calendar_downloads;
 mod cli_and_config;

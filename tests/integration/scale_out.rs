@@ -41,6 +41,7 @@ async fn start(database_url: &str, dir: &Path, smtp_url: &str) -> Process {
         .env("ANMALAN__MAIL__LEASE_SECS", "4")
         .env("ANMALAN__LOG__LEVEL", "warn")
         .env("ANMALAN__RATE_LIMIT__REGISTRATIONS_PER_MINUTE", "0")
+        .env("ANMALAN__RATE_LIMIT__API_PER_MINUTE", "0")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()

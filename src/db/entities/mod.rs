@@ -1,5 +1,6 @@
 //! sea-orm entities, one per table, in the generated style. Behaviour lives in
 //! `crate::db` and `crate::services`, not here.
+pub mod api_token;
 pub mod audit_entry;
 pub mod event;
 pub mod form_submission;

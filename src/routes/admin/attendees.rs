@@ -1,27 +1,24 @@
 //! The attendee table, its exports, and organiser actions on registrations.
-use std::collections::HashMap;
-
 use axum::Form;
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Deserialize;
 
 use super::session::CurrentOrganiser;
 use super::{Done, event_by_slug};
 use crate::app::AppState;
-use crate::db::entities::{event, municipality, registration};
+use crate::db::entities::event;
 use crate::db::events as event_queries;
 use crate::domain::registration::RegistrationForm;
 use crate::domain::role::Role;
 use crate::domain::token::SubmissionKey;
 use crate::error::AppError;
-use crate::export::{AttendeeRow, CsvChunks, Headers, write_xlsx};
 use crate::i18n::Locale;
 use crate::services::attendees::{self, Action, ActionRefused, AttendeeFilter};
+use crate::services::exports;
 use crate::services::register::{RegisterOptions, RegisterOutcome, register_with};
 use crate::views::admin::attendees as view;
 use crate::views::components::FormErrors;
@@ -199,137 +196,6 @@ pub async fn act(
     Ok(Redirect::to(&format!("/admin/events/{slug}/attendees?done={done}")).into_response())
 }
 
-/// The export's translated column headers.
-fn headers(locale: Locale) -> Headers {
-    [
-        "field.name",
-        "field.email",
-        "manage.affiliation",
-        "admin.export.code",
-        "field.role_title",
-        "field.phone",
-        "field.dietary_needs",
-        "field.accessibility_needs",
-        "admin.status",
-        "admin.export.position",
-        "admin.attendees.registered_at",
-        "admin.export.checked_in_at",
-    ]
-    .map(|key| locale.t(key))
-}
-
-/// Rows per batch while exporting.
-const EXPORT_BATCH: usize = 1000;
-
-/// Everything needed to turn registrations into export rows.
-struct ExportContext {
-    event_id: i32,
-    filter: AttendeeFilter,
-    tz: chrono_tz::Tz,
-    locale: Locale,
-    members: HashMap<String, String>,
-    positions: HashMap<uuid::Uuid, u64>,
-}
-
-impl ExportContext {
-    async fn new(
-        db: &DatabaseConnection,
-        event: &event::Model,
-        filter: AttendeeFilter,
-        locale: Locale,
-    ) -> Result<Self, AppError> {
-        let members = municipality::Entity::find()
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|m| (m.code, m.name))
-            .collect();
-        // Waitlist positions in one query: the waitlisted ids in order.
-        let waiting: Vec<uuid::Uuid> = registration::Entity::find()
-            .select_only()
-            .column(registration::Column::Id)
-            .filter(registration::Column::EventId.eq(event.id))
-            .filter(registration::Column::Status.eq("waitlisted"))
-            .order_by_asc(registration::Column::WaitlistOrder)
-            .into_tuple()
-            .all(db)
-            .await?;
-        let positions = waiting.into_iter().zip(1..).collect();
-        Ok(Self {
-            event_id: event.id,
-            filter,
-            tz: crate::views::format::zone(&event.time_zone),
-            locale,
-            members,
-            positions,
-        })
-    }
-
-    /// Streams the matching rows in batches through a bounded channel, so
-    /// the export holds at most a few batches in memory whatever its size.
-    /// One query read as a cursor: no OFFSET re-scans.
-    fn spawn_batches(
-        self,
-        db: DatabaseConnection,
-    ) -> tokio::sync::mpsc::Receiver<Result<Vec<AttendeeRow>, sea_orm::DbErr>> {
-        let (tx, rx) = tokio::sync::mpsc::channel(4);
-        tokio::spawn(async move {
-            use futures_util::StreamExt;
-            let mut rows = match self.filter.apply(self.event_id).stream(&db).await {
-                Ok(rows) => rows,
-                Err(err) => {
-                    let _ = tx.send(Err(err)).await;
-                    return;
-                }
-            };
-            let mut batch = Vec::with_capacity(EXPORT_BATCH);
-            while let Some(row) = rows.next().await {
-                match row {
-                    Ok(row) => batch.push(self.row(row)),
-                    Err(err) => {
-                        let _ = tx.send(Err(err)).await;
-                        return;
-                    }
-                }
-                if batch.len() == EXPORT_BATCH {
-                    let full = std::mem::replace(&mut batch, Vec::with_capacity(EXPORT_BATCH));
-                    if tx.send(Ok(full)).await.is_err() {
-                        return;
-                    }
-                }
-            }
-            if !batch.is_empty() {
-                let _ = tx.send(Ok(batch)).await;
-            }
-        });
-        rx
-    }
-
-    fn row(&self, r: registration::Model) -> AttendeeRow {
-        AttendeeRow {
-            affiliation: match &r.municipality_code {
-                Some(code) => self.members.get(code).cloned().unwrap_or_default(),
-                None => r.organisation.clone().unwrap_or_default(),
-            },
-            status: self
-                .locale
-                .t(&format!("admin.registration_status.{}", r.status)),
-            waitlist_position: self.positions.get(&r.id).copied(),
-            registered_at: r.created_at.with_timezone(&self.tz).naive_local(),
-            checked_in_at: r
-                .checked_in_at
-                .map(|t| t.with_timezone(&self.tz).naive_local()),
-            name: r.name,
-            email: r.email,
-            municipality_code: r.municipality_code,
-            role_title: r.role_title,
-            phone: r.phone,
-            dietary_needs: r.dietary_needs,
-            accessibility_needs: r.accessibility_needs,
-        }
-    }
-}
-
 fn download(content_type: &str, filename: &str, body: Body) -> Response {
     (
         [
@@ -355,25 +221,7 @@ pub async fn export_csv(
 ) -> Result<Response, AppError> {
     who.require(Role::Organiser)?;
     let event = event_by_slug(&state, &slug).await?;
-    let context = ExportContext::new(&state.db, &event, filter, locale).await?;
-    let chunks = CsvChunks::new(&headers(locale)).map_err(AppError::Internal)?;
-    let first = Bytes::copy_from_slice(chunks.header_bytes());
-    let batches = context.spawn_batches(state.db.clone());
-    let body =
-        futures_util::stream::unfold((batches, chunks), |(mut batches, mut chunks)| async move {
-            let batch = batches.recv().await?;
-            let bytes = batch
-                .map_err(|err| std::io::Error::other(err.to_string()))
-                .and_then(|rows| {
-                    chunks
-                        .batch_bytes(&rows)
-                        .map(Bytes::from)
-                        .map_err(|err| std::io::Error::other(err.to_string()))
-                });
-            Some((bytes, (batches, chunks)))
-        });
-    let stream =
-        futures_util::StreamExt::chain(futures_util::stream::once(async { Ok(first) }), body);
+    let stream = exports::csv_stream(&state.db, &event, filter, locale).await?;
     crate::services::audit::record(&state.db, &who.account, "export.csv", &slug, "", Utc::now())
         .await?;
     Ok(download(
@@ -394,39 +242,7 @@ pub async fn export_xlsx(
 ) -> Result<Response, AppError> {
     who.require(Role::Organiser)?;
     let event = event_by_slug(&state, &slug).await?;
-    let context = ExportContext::new(&state.db, &event, filter, locale).await?;
-    let file = tempfile::Builder::new()
-        .suffix(".xlsx")
-        .tempfile()
-        .map_err(|e| AppError::Internal(e.into()))?;
-    let path = file.path().to_owned();
-    let headers = headers(locale);
-    let sheet = locale.t("admin.attendees.title");
-    let mut batches = context.spawn_batches(state.db.clone());
-    tokio::task::spawn_blocking(move || {
-        let mut failure = None;
-        let rows = std::iter::from_fn(|| match batches.blocking_recv()? {
-            Ok(rows) => Some(rows),
-            Err(err) => {
-                failure = Some(err);
-                None
-            }
-        })
-        .flatten();
-        let written = write_xlsx(&path, &sheet, &headers, rows);
-        match failure {
-            Some(err) => Err(anyhow::Error::from(err)),
-            None => written,
-        }
-    })
-    .await
-    .map_err(|e| AppError::Internal(e.into()))?
-    .map_err(AppError::Internal)?;
-    let reopened = tokio::fs::File::open(file.path())
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
-    // The file is unlinked now; the open handle keeps its bytes until sent.
-    drop(file);
+    let reopened = exports::xlsx_file(&state.db, &event, filter, locale).await?;
     crate::services::audit::record(
         &state.db,
         &who.account,

@@ -1,6 +1,7 @@
 //! The back-office under /admin. Every handler takes a [`CurrentOrganiser`]
 //! and checks its role first.
 pub mod accounts;
+pub mod api_tokens;
 pub mod attendees;
 pub mod auth;
 pub mod checkin;
@@ -32,6 +33,11 @@ pub fn router() -> Router<AppState> {
             get(accounts::list).post(accounts::create),
         )
         .route("/admin/audit", get(accounts::audit))
+        .route(
+            "/admin/api-tokens",
+            get(api_tokens::list).post(api_tokens::create),
+        )
+        .route("/admin/api-tokens/{id}/revoke", post(api_tokens::revoke))
         .route("/admin/events/new", get(events::new_page))
         .route("/admin/events", post(events::create))
         .route("/admin/events/{slug}", get(events::overview))

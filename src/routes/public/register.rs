@@ -44,13 +44,7 @@ pub async fn submit(
         }
     };
     let outcome = register(&state.db, &event, &new, &key, locale, Utc::now()).await?;
-    let label = match &outcome {
-        RegisterOutcome::Registered(_) => "registered",
-        RegisterOutcome::Repeated(_) => "repeated",
-        RegisterOutcome::AlreadyRegistered => "already_registered",
-        RegisterOutcome::NotOpen(_) => "not_open",
-    };
-    metrics::counter!("registrations_total", "outcome" => label).increment(1);
+    metrics::counter!("registrations_total", "outcome" => outcome.label()).increment(1);
     match outcome {
         RegisterOutcome::Registered(token) | RegisterOutcome::Repeated(token) => {
             state.mail_wakeup.notify_one();

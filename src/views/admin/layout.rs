@@ -21,6 +21,7 @@ pub fn admin_page(
             }
             @if who.role.allows(Role::Admin) {
                 li { a href="/admin/accounts" { (locale.t("admin.nav.accounts")) } }
+                li { a href="/admin/api-tokens" { (locale.t("admin.nav.api_tokens")) } }
                 li { a href="/admin/audit" { (locale.t("admin.nav.audit")) } }
             }
             li {

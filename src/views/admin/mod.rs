@@ -1,5 +1,6 @@
 //! Back-office pages under /admin.
 pub mod accounts;
+pub mod api_tokens;
 pub mod attendees;
 pub mod charts;
 pub mod checkin;

@@ -82,6 +82,10 @@ pub fn settings_for(
         "ANMALAN__RATE_LIMIT__LOGINS_PER_MINUTE".to_owned(),
         "0".to_owned(),
     );
+    env.insert(
+        "ANMALAN__RATE_LIMIT__API_PER_MINUTE".to_owned(),
+        "0".to_owned(),
+    );
     for (k, v) in extra {
         env.insert((*k).to_owned(), (*v).to_owned());
     }

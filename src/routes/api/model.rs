@@ -1,0 +1,309 @@
+//! What the API reads and writes, described for the OpenAPI document.
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::db::entities::{event, registration};
+use crate::services::attendees::{MunicipalityLine, StatusCounts};
+
+/// The state of a registration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RegistrationState {
+    Confirmed,
+    Waitlisted,
+    Cancelled,
+}
+
+impl RegistrationState {
+    fn from_stored(text: &str) -> Self {
+        match text {
+            "confirmed" => Self::Confirmed,
+            "waitlisted" => Self::Waitlisted,
+            _ => Self::Cancelled,
+        }
+    }
+
+    /// The stored name, as the back-office filter takes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Confirmed => "confirmed",
+            Self::Waitlisted => "waitlisted",
+            Self::Cancelled => "cancelled",
+        }
+    }
+}
+
+/// How many registrations an event has.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Counts {
+    pub confirmed: u64,
+    pub waitlisted: u64,
+    pub cancelled: u64,
+    pub checked_in: u64,
+    /// Seats not taken; absent when the event has no capacity limit.
+    pub seats_left: Option<u64>,
+}
+
+impl Counts {
+    pub fn new(counts: StatusCounts, capacity: Option<i32>) -> Self {
+        Self {
+            seats_left: capacity.map(|c| {
+                u64::try_from(c)
+                    .unwrap_or(0)
+                    .saturating_sub(counts.confirmed)
+            }),
+            confirmed: counts.confirmed,
+            waitlisted: counts.waitlisted,
+            cancelled: counts.cancelled,
+            checked_in: counts.checked_in,
+        }
+    }
+}
+
+/// An event with its counts.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventSummary {
+    /// The event's name in links: `/events/{slug}`.
+    pub slug: String,
+    pub title: String,
+    /// `network-meeting` or `seminar`.
+    pub kind: String,
+    pub summary: String,
+    /// `draft`, `published`, `closed` or `cancelled`.
+    pub status: String,
+    /// `public` or `invite-only`.
+    pub visibility: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    /// The IANA time zone the event is shown in.
+    pub time_zone: String,
+    pub venue_name: String,
+    /// Seats; absent when unlimited.
+    pub capacity: Option<i32>,
+    pub registration_opens_at: Option<DateTime<Utc>>,
+    pub registration_closes_at: Option<DateTime<Utc>>,
+    pub counts: Counts,
+}
+
+impl EventSummary {
+    pub fn new(event: &event::Model, counts: StatusCounts) -> Self {
+        Self {
+            slug: event.slug.clone(),
+            title: event.title.clone(),
+            kind: event.kind.clone(),
+            summary: event.summary.clone(),
+            status: event.status.clone(),
+            visibility: event.visibility.clone(),
+            starts_at: event.starts_at,
+            ends_at: event.ends_at,
+            time_zone: event.time_zone.clone(),
+            venue_name: event.venue_name.clone(),
+            capacity: event.capacity,
+            registration_opens_at: event.registration_opens_at,
+            registration_closes_at: event.registration_closes_at,
+            counts: Counts::new(counts, event.capacity),
+        }
+    }
+}
+
+/// Every event, soonest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventList {
+    pub items: Vec<EventSummary>,
+}
+
+/// One member municipality's registrations for an event.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MunicipalityCount {
+    /// The four-digit municipality code.
+    pub code: String,
+    pub name: String,
+    pub confirmed: u64,
+    pub waitlisted: u64,
+    /// Invited and not yet answered.
+    pub invited_unanswered: u64,
+}
+
+impl From<MunicipalityLine> for MunicipalityCount {
+    fn from(line: MunicipalityLine) -> Self {
+        Self {
+            code: line.code,
+            name: line.name,
+            confirmed: line.confirmed,
+            waitlisted: line.waitlisted,
+            invited_unanswered: line.invited_unanswered,
+        }
+    }
+}
+
+/// An event with its description and per-municipality counts.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventDetail {
+    #[serde(flatten)]
+    pub event: EventSummary,
+    pub description: String,
+    pub venue_address: String,
+    /// Each of the network's member municipalities, by name.
+    pub by_municipality: Vec<MunicipalityCount>,
+}
+
+/// A member municipality of the network.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Municipality {
+    /// The four-digit municipality code, as `municipality_code` takes it.
+    pub code: String,
+    pub name: String,
+}
+
+/// The network's member municipalities, by name.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MunicipalityList {
+    pub items: Vec<Municipality>,
+}
+
+/// A registration.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Registration {
+    pub id: Uuid,
+    /// The event's slug.
+    pub event: String,
+    pub name: String,
+    pub email: String,
+    /// A member municipality's code; absent for other organisations.
+    pub municipality_code: Option<String>,
+    /// The organisation, for registrants from outside the network.
+    pub organisation: Option<String>,
+    pub role_title: String,
+    pub phone: Option<String>,
+    pub dietary_needs: Option<String>,
+    pub accessibility_needs: Option<String>,
+    /// The language of the registrant's emails: `sv` or `en`.
+    pub language: String,
+    pub status: RegistrationState,
+    /// 1 for the first in line; only while waitlisted.
+    pub waitlist_position: Option<u64>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub cancelled_at: Option<DateTime<Utc>>,
+    pub checked_in_at: Option<DateTime<Utc>>,
+}
+
+impl Registration {
+    pub fn new(row: registration::Model, slug: &str, waitlist_position: Option<u64>) -> Self {
+        Self {
+            id: row.id,
+            event: slug.to_owned(),
+            status: RegistrationState::from_stored(&row.status),
+            name: row.name,
+            email: row.email,
+            municipality_code: row.municipality_code,
+            organisation: row.organisation,
+            role_title: row.role_title,
+            phone: row.phone,
+            dietary_needs: row.dietary_needs,
+            accessibility_needs: row.accessibility_needs,
+            language: row.locale,
+            waitlist_position,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+            cancelled_at: row.cancelled_at,
+            checked_in_at: row.checked_in_at,
+        }
+    }
+}
+
+/// One page of registrations.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RegistrationPage {
+    pub items: Vec<Registration>,
+    pub page: u64,
+    pub per_page: u64,
+    /// Registrations matching the filters, on all pages.
+    pub total: u64,
+}
+
+/// How to sort registrations.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum SortKey {
+    Name,
+    Registered,
+    Status,
+    Municipality,
+}
+
+impl SortKey {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Name => "name",
+            Self::Registered => "registered",
+            Self::Status => "status",
+            Self::Municipality => "municipality",
+        }
+    }
+}
+
+/// The largest page number accepted.
+pub const MAX_PAGE: u64 = 1_000_000;
+/// The largest page size accepted.
+pub const MAX_PER_PAGE: u64 = 500;
+
+/// The back-office's filters, for the list and the CSV export.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RegistrationQuery {
+    /// Searches name, email and organisation.
+    pub q: Option<String>,
+    pub status: Option<RegistrationState>,
+    /// A municipality code, or `other` for other organisations.
+    pub municipality: Option<String>,
+    /// `name` when absent.
+    pub sort: Option<SortKey>,
+    /// 1-based; 1 when absent.
+    #[param(minimum = 1, maximum = 1_000_000)]
+    pub page: Option<u64>,
+    /// 50 when absent.
+    #[param(minimum = 1, maximum = 500)]
+    pub per_page: Option<u64>,
+}
+
+/// The language of a registrant's emails.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    Sv,
+    En,
+}
+
+/// A new registration. Give `municipality_code` for someone from a member
+/// municipality, or `organisation` for anyone else. The caller vouches that
+/// the person has agreed to the privacy notice, as an organiser adding
+/// someone in the back-office does.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewRegistration {
+    #[schema(max_length = 200)]
+    pub name: String,
+    #[schema(format = Email)]
+    pub email: String,
+    /// A member municipality's code (see `GET /api/v1/municipalities`).
+    #[serde(default)]
+    pub municipality_code: Option<String>,
+    #[serde(default)]
+    #[schema(max_length = 200)]
+    pub organisation: Option<String>,
+    #[schema(max_length = 200)]
+    pub role_title: String,
+    #[serde(default)]
+    pub phone: Option<String>,
+    #[serde(default)]
+    #[schema(max_length = 1000)]
+    pub dietary_needs: Option<String>,
+    #[serde(default)]
+    #[schema(max_length = 1000)]
+    pub accessibility_needs: Option<String>,
+    /// The language of the emails; Swedish when absent.
+    #[serde(default)]
+    pub language: Option<Language>,
+}

@@ -1,0 +1,439 @@
+//! Registrations of an event: list, get, create, cancel, and the CSV export.
+use axum::Json;
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+use sha2::{Digest, Sha256};
+
+use super::ApiAuth;
+use super::model::{
+    Language, MAX_PAGE, MAX_PER_PAGE, NewRegistration, Registration, RegistrationPage,
+    RegistrationQuery,
+};
+use super::problem::{ApiError, FieldProblem, Problem};
+use crate::app::AppState;
+use crate::db::entities::event;
+use crate::domain::registration::{OTHER_ORGANISATION, RegistrationForm};
+use crate::domain::token::SubmissionKey;
+use crate::i18n::Locale;
+use crate::services::attendees::{self, Action, AttendeeFilter, PAGE_SIZE};
+use crate::services::register::{RegisterOptions, RegisterOutcome, register_with};
+use crate::services::{audit, exports, register};
+
+/// The header that makes a create safe to retry.
+const IDEMPOTENCY_KEY: &str = "idempotency-key";
+
+impl RegistrationQuery {
+    /// The back-office filter this query asks for, or the fields out of range.
+    fn filter(&self, locale: Locale) -> Result<(AttendeeFilter, u64), ApiError> {
+        let mut errors = Vec::new();
+        let mut range = |field: &str, value: Option<u64>, max: u64| {
+            if value.is_some_and(|v| v == 0 || v > max) {
+                errors.push(FieldProblem {
+                    field: field.to_owned(),
+                    code: "invalid".to_owned(),
+                    detail: locale.t_with("api.problem.range", &[("max", &max.to_string())]),
+                });
+            }
+        };
+        range("page", self.page, MAX_PAGE);
+        range("per_page", self.per_page, MAX_PER_PAGE);
+        if !errors.is_empty() {
+            return Err(ApiError::invalid(errors, locale));
+        }
+        let filter = AttendeeFilter {
+            q: self.q.clone().unwrap_or_default(),
+            status: self
+                .status
+                .map(|s| s.as_str().to_owned())
+                .unwrap_or_default(),
+            municipality: self.municipality.clone().unwrap_or_default(),
+            sort: self.sort.map(|s| s.as_str().to_owned()).unwrap_or_default(),
+            page: Some(self.page.unwrap_or(1)),
+        };
+        Ok((filter, self.per_page.unwrap_or(PAGE_SIZE)))
+    }
+}
+
+/// One page of an event's registrations, with the back-office's filters.
+#[utoipa::path(
+    get,
+    path = "/api/v1/events/{slug}/registrations",
+    operation_id = "list_registrations",
+    tag = "registrations",
+    params(("slug" = String, Path, description = "The event's slug"), RegistrationQuery),
+    responses(
+        (status = 200, description = "One page of registrations", body = RegistrationPage),
+        (status = 400, description = "A malformed query", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such event", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A page out of range", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn list(
+    _caller: ApiAuth,
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    Query(query): Query<RegistrationQuery>,
+    locale: Locale,
+) -> Result<Json<RegistrationPage>, ApiError> {
+    let (filter, per_page) = query.filter(locale)?;
+    let event = super::event_by_slug(&state, &slug).await?;
+    let (rows, total) = attendees::page_sized(&state.db, event.id, &filter, per_page).await?;
+    let positions = if rows.iter().any(|r| r.status == "waitlisted") {
+        attendees::waitlist_positions(&state.db, event.id).await?
+    } else {
+        Default::default()
+    };
+    let items = rows
+        .into_iter()
+        .map(|row| {
+            let position = positions.get(&row.id).copied();
+            Registration::new(row, &slug, position)
+        })
+        .collect();
+    Ok(Json(RegistrationPage {
+        items,
+        page: filter.page.unwrap_or(1),
+        per_page,
+        total,
+    }))
+}
+
+async fn load(
+    state: &AppState,
+    event: &event::Model,
+    id: uuid::Uuid,
+) -> Result<Registration, ApiError> {
+    let row = attendees::find(&state.db, event, id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let position = attendees::position(&state.db, &row).await?;
+    Ok(Registration::new(row, &event.slug, position))
+}
+
+/// One registration.
+#[utoipa::path(
+    get,
+    path = "/api/v1/events/{slug}/registrations/{id}",
+    operation_id = "get_registration",
+    tag = "registrations",
+    params(
+        ("slug" = String, Path, description = "The event's slug"),
+        ("id" = uuid::Uuid, Path, description = "The registration's id"),
+    ),
+    responses(
+        (status = 200, description = "The registration", body = Registration),
+        (status = 400, description = "A malformed id", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such event or registration", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn get(
+    _caller: ApiAuth,
+    State(state): State<AppState>,
+    Path((slug, id)): Path<(String, uuid::Uuid)>,
+) -> Result<Json<Registration>, ApiError> {
+    let event = super::event_by_slug(&state, &slug).await?;
+    Ok(Json(load(&state, &event, id).await?))
+}
+
+/// The body field a form field is called in the API.
+fn body_field(form_field: &str) -> &str {
+    match form_field {
+        "municipality" => "municipality_code",
+        other => other,
+    }
+}
+
+/// Fields longer than the document allows. The form trims before it counts;
+/// the API counts what was sent, as the schema says.
+fn too_long(body: &NewRegistration, locale: Locale) -> Vec<FieldProblem> {
+    let fields: [(&str, Option<&str>, usize); 6] = [
+        ("name", Some(&body.name), 200),
+        ("organisation", body.organisation.as_deref(), 200),
+        ("role_title", Some(&body.role_title), 200),
+        ("dietary_needs", body.dietary_needs.as_deref(), 1000),
+        (
+            "accessibility_needs",
+            body.accessibility_needs.as_deref(),
+            1000,
+        ),
+        ("phone", None, 0),
+    ];
+    fields
+        .into_iter()
+        .filter(|(_, value, max)| value.is_some_and(|v| v.chars().count() > *max))
+        .map(|(field, _, _)| FieldProblem {
+            field: field.to_owned(),
+            code: "too_long".to_owned(),
+            detail: locale.t(&format!("error.{field}.too_long")),
+        })
+        .collect()
+}
+
+/// The submission key behind an `Idempotency-Key`: the same header from the
+/// same token is the same submission, so a retried create gives the same
+/// registration. Without the header every request is a new submission.
+fn submission_key(
+    headers: &HeaderMap,
+    caller: &ApiAuth,
+    locale: Locale,
+) -> Result<SubmissionKey, ApiError> {
+    let Some(value) = headers.get(IDEMPOTENCY_KEY) else {
+        return Ok(SubmissionKey::generate());
+    };
+    let text = value.to_str().unwrap_or_default();
+    if text.is_empty() || text.len() > 200 {
+        return Err(ApiError::invalid(
+            vec![FieldProblem {
+                field: "Idempotency-Key".to_owned(),
+                code: "invalid".to_owned(),
+                detail: locale.t("api.problem.idempotency_key"),
+            }],
+            locale,
+        ));
+    }
+    let mut hasher = Sha256::new();
+    hasher.update(caller.0.token.id.as_bytes());
+    hasher.update(text.as_bytes());
+    let derived = hex::encode(hasher.finalize());
+    Ok(SubmissionKey::parse(&derived).expect("64 hex digits are a valid key"))
+}
+
+/// Registers someone: the same service as the public form, with the same
+/// capacity, waitlist and duplicate rules and the same emails. As for an
+/// organiser adding someone in the back-office, the registration window
+/// does not apply (a cancelled event still refuses).
+#[utoipa::path(
+    post,
+    path = "/api/v1/events/{slug}/registrations",
+    operation_id = "create_registration",
+    tag = "registrations",
+    params(
+        ("slug" = String, Path, description = "The event's slug"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key gives the same registration (1–200 characters)"),
+    ),
+    request_body = NewRegistration,
+    responses(
+        (status = 201, description = "Registered: confirmed, or on the waitlist", body = Registration,
+            headers(("Location" = String, description = "The new registration"))),
+        (status = 200, description = "A retry with the same Idempotency-Key: the same registration", body = Registration),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token may only read", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such event", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already registered (the link was emailed again), or the event is cancelled", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Too large a body", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn create(
+    caller: ApiAuth,
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    locale: Locale,
+    headers: HeaderMap,
+    Json(body): Json<NewRegistration>,
+) -> Result<Response, ApiError> {
+    caller.require_write(locale)?;
+    let event = super::event_by_slug(&state, &slug).await?;
+    let key = submission_key(&headers, &caller, locale)?;
+    let municipality = match (&body.municipality_code, &body.organisation) {
+        (Some(code), _) if !code.trim().is_empty() => code.clone(),
+        (_, Some(_)) => OTHER_ORGANISATION.to_owned(),
+        _ => String::new(),
+    };
+    let form = RegistrationForm {
+        submission_key: key.as_str().to_owned(),
+        name: body.name.clone(),
+        email: body.email.clone(),
+        municipality,
+        organisation: body.organisation.clone().unwrap_or_default(),
+        role_title: body.role_title.clone(),
+        phone: body.phone.clone().unwrap_or_default(),
+        dietary_needs: body.dietary_needs.clone().unwrap_or_default(),
+        accessibility_needs: body.accessibility_needs.clone().unwrap_or_default(),
+        // The caller vouches for the person's agreement, as an organiser does.
+        consent: Some("api".to_owned()),
+    };
+    let members = &state.members;
+    let parsed = form.parse(|code| members.iter().any(|m| m.code == code));
+    let mut errors = too_long(&body, locale);
+    if let Err(form_errors) = &parsed {
+        for error in form_errors {
+            let problem = FieldProblem::from_form(error, locale, body_field);
+            if !errors.iter().any(|e| e.field == problem.field) {
+                errors.push(problem);
+            }
+        }
+    }
+    let new = match parsed {
+        Ok(new) if errors.is_empty() => new,
+        _ => return Err(ApiError::invalid(errors, locale)),
+    };
+    let mail_locale = match body.language {
+        Some(Language::En) => Locale::En,
+        Some(Language::Sv) | None => Locale::Sv,
+    };
+    let options = RegisterOptions {
+        invitation: None,
+        by_organiser: true,
+    };
+    let now = Utc::now();
+    let outcome = register_with(&state.db, &event, &new, &key, mail_locale, now, options).await?;
+    metrics::counter!("registrations_total", "outcome" => outcome.label()).increment(1);
+    state.mail_wakeup.notify_one();
+    let status = match outcome {
+        RegisterOutcome::Registered(_) => StatusCode::CREATED,
+        RegisterOutcome::Repeated(_) => StatusCode::OK,
+        RegisterOutcome::AlreadyRegistered => {
+            return Err(ApiError::named(
+                StatusCode::CONFLICT,
+                "already_registered",
+                locale,
+            ));
+        }
+        RegisterOutcome::NotOpen(_) => {
+            return Err(ApiError::named(StatusCode::CONFLICT, "not_open", locale));
+        }
+    };
+    let id = register::submitted_registration(&state.db, &key)
+        .await?
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("a registration without its key")))?;
+    if status == StatusCode::CREATED {
+        let via = format!("api: {}", caller.0.token.name);
+        audit::record(
+            &state.db,
+            &caller.0.account,
+            "registration.add",
+            &slug,
+            &via,
+            now,
+        )
+        .await?;
+    }
+    let registration = load(&state, &event, id).await?;
+    let location = format!("/api/v1/events/{slug}/registrations/{id}");
+    let mut response = (status, Json(registration)).into_response();
+    if let Ok(value) = HeaderValue::from_str(&location) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    Ok(response)
+}
+
+/// Cancels a registration, as an organiser does in the back-office: the
+/// registrant gets the cancellation and its calendar CANCEL, and the first
+/// on the waitlist moves up.
+#[utoipa::path(
+    post,
+    path = "/api/v1/events/{slug}/registrations/{id}/cancel",
+    operation_id = "cancel_registration",
+    tag = "registrations",
+    params(
+        ("slug" = String, Path, description = "The event's slug"),
+        ("id" = uuid::Uuid, Path, description = "The registration's id"),
+    ),
+    responses(
+        (status = 200, description = "Cancelled", body = Registration),
+        (status = 400, description = "A malformed id", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token may only read", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such event or registration", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already cancelled", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn cancel(
+    caller: ApiAuth,
+    State(state): State<AppState>,
+    Path((slug, id)): Path<(String, uuid::Uuid)>,
+    locale: Locale,
+) -> Result<Json<Registration>, ApiError> {
+    caller.require_write(locale)?;
+    let event = super::event_by_slug(&state, &slug).await?;
+    let target = attendees::find(&state.db, &event, id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let result = attendees::act(
+        &state.db,
+        &event,
+        &target,
+        Action::Cancel,
+        &caller.0.account,
+        Utc::now(),
+    )
+    .await?;
+    if result.is_err() {
+        return Err(ApiError::named(
+            StatusCode::CONFLICT,
+            "already_cancelled",
+            locale,
+        ));
+    }
+    state.mail_wakeup.notify_one();
+    Ok(Json(load(&state, &event, id).await?))
+}
+
+/// The back-office's CSV export, streamed; the same filters as the list
+/// (the page is ignored). Column headers follow `Accept-Language`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/events/{slug}/registrations.csv",
+    operation_id = "export_registrations_csv",
+    tag = "registrations",
+    params(("slug" = String, Path, description = "The event's slug"), RegistrationQuery),
+    responses(
+        (status = 200, description = "CSV, UTF-8, one registration per row", body = String, content_type = "text/csv"),
+        (status = 400, description = "A malformed query", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such event", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A page out of range", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn export_csv(
+    caller: ApiAuth,
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    Query(query): Query<RegistrationQuery>,
+    locale: Locale,
+) -> Result<Response, ApiError> {
+    let (mut filter, _) = query.filter(locale)?;
+    filter.page = None;
+    let event = super::event_by_slug(&state, &slug).await?;
+    let stream = exports::csv_stream(&state.db, &event, filter, locale).await?;
+    let via = format!("api: {}", caller.0.token.name);
+    audit::record(
+        &state.db,
+        &caller.0.account,
+        "export.csv",
+        &slug,
+        &via,
+        Utc::now(),
+    )
+    .await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{slug}-registrations.csv\""),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        Body::from_stream(stream),
+    )
+        .into_response())
+}

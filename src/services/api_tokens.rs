@@ -1,0 +1,164 @@
+//! Organiser API tokens. An admin creates one in the back-office (or with
+//! `anmalan api-token create`); its secret is shown once and only its
+//! SHA-256 is stored. A token acts for the account that created it, within
+//! its scope, and stops working when revoked or when that account can no
+//! longer organise.
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+};
+use uuid::Uuid;
+
+use crate::db::entities::{api_token, organiser};
+use crate::domain::role::Role;
+use crate::domain::token::ManageToken;
+
+/// Every token starts with this, so a leaked one is easy to recognise (and
+/// to find with secret scanners).
+pub const PREFIX: &str = "anm_";
+
+/// What a token may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// GET only.
+    Read,
+    /// Also create and cancel registrations.
+    ReadWrite,
+}
+
+impl Scope {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Read => "read",
+            Scope::ReadWrite => "read-write",
+        }
+    }
+
+    /// Parses the stored name.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "read" => Some(Scope::Read),
+            "read-write" => Some(Scope::ReadWrite),
+            _ => None,
+        }
+    }
+}
+
+/// A token that was just created: the only moment its secret exists.
+#[derive(Debug)]
+pub struct CreatedToken {
+    pub row: api_token::Model,
+    pub secret: String,
+}
+
+/// Creates a token for `owner`.
+pub async fn create(
+    db: &impl ConnectionTrait,
+    owner: &organiser::Model,
+    name: &str,
+    scope: Scope,
+    now: DateTime<Utc>,
+) -> Result<CreatedToken, DbErr> {
+    let token = ManageToken::generate();
+    let row = api_token::Entity::insert(api_token::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        name: Set(name.trim().to_owned()),
+        token_hash: Set(token.hash()),
+        scope: Set(scope.as_str().to_owned()),
+        organiser_id: Set(owner.id),
+        created_at: Set(now),
+        last_used_at: Set(None),
+        revoked_at: Set(None),
+    })
+    .exec_with_returning(db)
+    .await?;
+    Ok(CreatedToken {
+        row,
+        secret: format!("{PREFIX}{}", token.as_link_part()),
+    })
+}
+
+/// Every token, newest first, revoked ones included (for the record).
+pub async fn list(db: &impl ConnectionTrait) -> Result<Vec<api_token::Model>, DbErr> {
+    api_token::Entity::find()
+        .order_by_desc(api_token::Column::CreatedAt)
+        .all(db)
+        .await
+}
+
+/// Revokes a token; false if there was no live token with this id.
+pub async fn revoke(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Option<api_token::Model>, DbErr> {
+    let Some(row) = api_token::Entity::find_by_id(id).one(db).await? else {
+        return Ok(None);
+    };
+    if row.revoked_at.is_some() {
+        return Ok(None);
+    }
+    api_token::Entity::update_many()
+        .col_expr(api_token::Column::RevokedAt, Expr::value(now))
+        .filter(api_token::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(Some(row))
+}
+
+/// An authenticated API caller.
+#[derive(Debug, Clone)]
+pub struct ApiCaller {
+    pub token: api_token::Model,
+    pub scope: Scope,
+    pub account: organiser::Model,
+}
+
+/// The caller behind `secret`, if it is a live token whose account may
+/// still organise. Records the last use at most once a minute.
+pub async fn authenticate(
+    db: &impl ConnectionTrait,
+    secret: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<ApiCaller>, DbErr> {
+    let Some(token) = secret.strip_prefix(PREFIX).and_then(ManageToken::parse) else {
+        return Ok(None);
+    };
+    let Some(row) = api_token::Entity::find()
+        .filter(api_token::Column::TokenHash.eq(token.hash()))
+        .filter(api_token::Column::RevokedAt.is_null())
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let Some(scope) = Scope::parse(&row.scope) else {
+        return Ok(None);
+    };
+    let Some(account) = organiser::Entity::find_by_id(row.organiser_id)
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    if !Role::parse(&account.role).is_some_and(|r| r.allows(Role::Organiser)) {
+        return Ok(None);
+    }
+    if row
+        .last_used_at
+        .is_none_or(|at| now - at > Duration::minutes(1))
+    {
+        api_token::Entity::update_many()
+            .col_expr(api_token::Column::LastUsedAt, Expr::value(now))
+            .filter(api_token::Column::Id.eq(row.id))
+            .exec(db)
+            .await?;
+    }
+    Ok(Some(ApiCaller {
+        token: row,
+        scope,
+        account,
+    }))
+}

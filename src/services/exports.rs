@@ -1,0 +1,202 @@
+//! The attendee exports, CSV and Excel, shared by the back-office and the
+//! API. Both read the registrations as one cursor in batches, so memory
+//! stays flat whatever the size of the event.
+use std::collections::HashMap;
+
+use axum::body::Bytes;
+use futures_util::Stream;
+use sea_orm::{DatabaseConnection, EntityTrait};
+
+use crate::db::entities::{event, municipality, registration};
+use crate::export::{AttendeeRow, CsvChunks, Headers, write_xlsx};
+use crate::i18n::Locale;
+use crate::services::attendees::AttendeeFilter;
+
+/// The export's translated column headers.
+fn headers(locale: Locale) -> Headers {
+    [
+        "field.name",
+        "field.email",
+        "manage.affiliation",
+        "admin.export.code",
+        "field.role_title",
+        "field.phone",
+        "field.dietary_needs",
+        "field.accessibility_needs",
+        "admin.status",
+        "admin.export.position",
+        "admin.attendees.registered_at",
+        "admin.export.checked_in_at",
+    ]
+    .map(|key| locale.t(key))
+}
+
+/// Rows per batch while exporting.
+const EXPORT_BATCH: usize = 1000;
+
+/// Everything needed to turn registrations into export rows.
+struct ExportContext {
+    event_id: i32,
+    filter: AttendeeFilter,
+    tz: chrono_tz::Tz,
+    locale: Locale,
+    members: HashMap<String, String>,
+    positions: HashMap<uuid::Uuid, u64>,
+}
+
+impl ExportContext {
+    async fn new(
+        db: &DatabaseConnection,
+        event: &event::Model,
+        filter: AttendeeFilter,
+        locale: Locale,
+    ) -> anyhow::Result<Self> {
+        let members = municipality::Entity::find()
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|m| (m.code, m.name))
+            .collect();
+        let positions = crate::services::attendees::waitlist_positions(db, event.id).await?;
+        Ok(Self {
+            event_id: event.id,
+            filter,
+            tz: crate::views::format::zone(&event.time_zone),
+            locale,
+            members,
+            positions,
+        })
+    }
+
+    /// Streams the matching rows in batches through a bounded channel, so
+    /// the export holds at most a few batches in memory whatever its size.
+    /// One query read as a cursor: no OFFSET re-scans.
+    fn spawn_batches(
+        self,
+        db: DatabaseConnection,
+    ) -> tokio::sync::mpsc::Receiver<Result<Vec<AttendeeRow>, sea_orm::DbErr>> {
+        let (tx, rx) = tokio::sync::mpsc::channel(4);
+        tokio::spawn(async move {
+            use futures_util::StreamExt;
+            let mut rows = match self.filter.apply(self.event_id).stream(&db).await {
+                Ok(rows) => rows,
+                Err(err) => {
+                    let _ = tx.send(Err(err)).await;
+                    return;
+                }
+            };
+            let mut batch = Vec::with_capacity(EXPORT_BATCH);
+            while let Some(row) = rows.next().await {
+                match row {
+                    Ok(row) => batch.push(self.row(row)),
+                    Err(err) => {
+                        let _ = tx.send(Err(err)).await;
+                        return;
+                    }
+                }
+                if batch.len() == EXPORT_BATCH {
+                    let full = std::mem::replace(&mut batch, Vec::with_capacity(EXPORT_BATCH));
+                    if tx.send(Ok(full)).await.is_err() {
+                        return;
+                    }
+                }
+            }
+            if !batch.is_empty() {
+                let _ = tx.send(Ok(batch)).await;
+            }
+        });
+        rx
+    }
+
+    fn row(&self, r: registration::Model) -> AttendeeRow {
+        AttendeeRow {
+            affiliation: match &r.municipality_code {
+                Some(code) => self.members.get(code).cloned().unwrap_or_default(),
+                None => r.organisation.clone().unwrap_or_default(),
+            },
+            status: self
+                .locale
+                .t(&format!("admin.registration_status.{}", r.status)),
+            waitlist_position: self.positions.get(&r.id).copied(),
+            registered_at: r.created_at.with_timezone(&self.tz).naive_local(),
+            checked_in_at: r
+                .checked_in_at
+                .map(|t| t.with_timezone(&self.tz).naive_local()),
+            name: r.name,
+            email: r.email,
+            municipality_code: r.municipality_code,
+            role_title: r.role_title,
+            phone: r.phone,
+            dietary_needs: r.dietary_needs,
+            accessibility_needs: r.accessibility_needs,
+        }
+    }
+}
+
+/// The CSV export as a stream of chunks: the header line first, then one
+/// chunk per batch of rows.
+pub async fn csv_stream(
+    db: &DatabaseConnection,
+    event: &event::Model,
+    filter: AttendeeFilter,
+    locale: Locale,
+) -> anyhow::Result<impl Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static> {
+    let context = ExportContext::new(db, event, filter, locale).await?;
+    let chunks = CsvChunks::new(&headers(locale))?;
+    let first = Bytes::copy_from_slice(chunks.header_bytes());
+    let batches = context.spawn_batches(db.clone());
+    let body =
+        futures_util::stream::unfold((batches, chunks), |(mut batches, mut chunks)| async move {
+            let batch = batches.recv().await?;
+            let bytes = batch
+                .map_err(|err| std::io::Error::other(err.to_string()))
+                .and_then(|rows| {
+                    chunks
+                        .batch_bytes(&rows)
+                        .map(Bytes::from)
+                        .map_err(|err| std::io::Error::other(err.to_string()))
+                });
+            Some((bytes, (batches, chunks)))
+        });
+    Ok(futures_util::StreamExt::chain(
+        futures_util::stream::once(async { Ok(first) }),
+        body,
+    ))
+}
+
+/// The Excel export, written in constant-memory mode to a temporary file
+/// that is already unlinked: the returned handle holds its bytes until it
+/// is read and dropped.
+pub async fn xlsx_file(
+    db: &DatabaseConnection,
+    event: &event::Model,
+    filter: AttendeeFilter,
+    locale: Locale,
+) -> anyhow::Result<tokio::fs::File> {
+    let context = ExportContext::new(db, event, filter, locale).await?;
+    let file = tempfile::Builder::new().suffix(".xlsx").tempfile()?;
+    let path = file.path().to_owned();
+    let headers = headers(locale);
+    let sheet = locale.t("admin.attendees.title");
+    let mut batches = context.spawn_batches(db.clone());
+    tokio::task::spawn_blocking(move || {
+        let mut failure = None;
+        let rows = std::iter::from_fn(|| match batches.blocking_recv()? {
+            Ok(rows) => Some(rows),
+            Err(err) => {
+                failure = Some(err);
+                None
+            }
+        })
+        .flatten();
+        let written = write_xlsx(&path, &sheet, &headers, rows);
+        match failure {
+            Some(err) => Err(anyhow::Error::from(err)),
+            None => written,
+        }
+    })
+    .await??;
+    let reopened = tokio::fs::File::open(file.path()).await?;
+    drop(file);
+    Ok(reopened)
+}

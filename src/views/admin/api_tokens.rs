@@ -1,0 +1,94 @@
+//! API tokens (admins only): the list, the form to create one, and the
+//! secret of a token just created, shown this once.
+use maud::{Markup, html};
+
+use crate::db::entities::api_token;
+use crate::i18n::Locale;
+use crate::routes::admin::session::CurrentOrganiser;
+use crate::views::admin::layout::admin_page;
+use crate::views::components::{InputKind, input_field, select_field};
+use crate::views::format;
+
+/// What the page shows besides the list.
+pub struct TokenPage<'a> {
+    pub tokens: &'a [(api_token::Model, String)],
+    /// A token just created: its name and secret.
+    pub created: Option<(&'a str, &'a str)>,
+    pub notice: Option<String>,
+    /// The name field's error, with what was typed.
+    pub name_error: Option<String>,
+    pub name: &'a str,
+}
+
+/// The API tokens page.
+pub fn render(who: &CurrentOrganiser, page: &TokenPage<'_>, locale: Locale) -> Markup {
+    let title = locale.t("admin.nav.api_tokens");
+    let scopes: Vec<(String, String)> = ["read", "read-write"]
+        .iter()
+        .map(|s| {
+            (
+                (*s).to_owned(),
+                locale.t(&format!("admin.api_tokens.scope.{s}")),
+            )
+        })
+        .collect();
+    let tz = format::zone("Europe/Stockholm");
+    let when = |at: chrono::DateTime<chrono::Utc>| format::date_time(at, tz, locale);
+    admin_page(
+        locale,
+        Some(who),
+        &title,
+        "/admin/api-tokens",
+        html! {
+            h1 { (title) }
+            p { (locale.t("admin.api_tokens.intro")) " " a href="/api/v1/openapi.json" { (locale.t("admin.api_tokens.openapi")) } }
+            @if let Some((name, secret)) = page.created {
+                div class="notice notice-success" role="status" {
+                    h2 { (locale.t_with("admin.api_tokens.created", &[("name", name)])) }
+                    p { (locale.t("admin.api_tokens.copy_now")) }
+                    p { code id="new-token" class="secret" { (secret) } }
+                }
+            }
+            @if let Some(notice) = &page.notice { div class="notice notice-success" role="status" { p { (notice) } } }
+            @if page.tokens.is_empty() {
+                p { (locale.t("admin.api_tokens.none")) }
+            } @else {
+                table class="data" {
+                    thead { tr {
+                        th scope="col" { (locale.t("admin.api_tokens.name")) }
+                        th scope="col" { (locale.t("admin.api_tokens.scope.label")) }
+                        th scope="col" { (locale.t("admin.api_tokens.owner")) }
+                        th scope="col" { (locale.t("admin.api_tokens.created_at")) }
+                        th scope="col" { (locale.t("admin.api_tokens.last_used")) }
+                        th scope="col" { span class="visually-hidden" { (locale.t("admin.api_tokens.actions")) } }
+                    } }
+                    tbody { @for (token, owner) in page.tokens { tr {
+                        th scope="row" { (token.name) }
+                        td { (locale.t(&format!("admin.api_tokens.scope.{}", token.scope))) }
+                        td { (owner) }
+                        td { (when(token.created_at)) }
+                        td { @match token.last_used_at { Some(at) => (when(at)), None => (locale.t("admin.api_tokens.never")) } }
+                        td {
+                            @if let Some(at) = token.revoked_at {
+                                (locale.t("admin.api_tokens.revoked")) " " (when(at))
+                            } @else {
+                                form method="post" action={ "/admin/api-tokens/" (token.id) "/revoke" } class="inline-form" {
+                                    button type="submit" class="danger" aria-label=(locale.t_with("admin.api_tokens.revoke_named", &[("name", &token.name)])) { (locale.t("admin.api_tokens.revoke")) }
+                                }
+                            }
+                        }
+                    } } }
+                }
+            }
+            h2 { (locale.t("admin.api_tokens.add")) }
+            @if let Some(error) = &page.name_error {
+                div class="error-summary" role="alert" id="error-summary" tabindex="-1" { h2 { (locale.t("form.error_summary")) } ul { li { a href="#name" { (error) } } } }
+            }
+            form method="post" action="/admin/api-tokens" {
+                (input_field("name", &locale.t("admin.api_tokens.name"), Some(&locale.t("admin.api_tokens.name_hint")), page.name, true, InputKind::Text { autocomplete: "off" }, page.name_error.as_deref(), locale))
+                (select_field("scope", &locale.t("admin.api_tokens.scope.label"), &scopes, "read", None, locale))
+                button type="submit" { (locale.t("admin.api_tokens.create")) }
+            }
+        },
+    )
+}
