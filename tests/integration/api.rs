@@ -101,7 +101,7 @@ fn person(name: &str, email: &str) -> Value {
     json!({
         "name": name,
         "email": email,
-        "municipality_code": "2580",
+        "municipality": "2580",
         "role_title": "Kommunstyrelsens ordförande",
         "dietary_needs": "Vegetarisk",
     })
@@ -264,7 +264,7 @@ async fn errors_are_translated_problem_details() {
     // Field errors, one per field, in the caller's language.
     let (status, headers, body) = api
         .create(
-            json!({"name": "", "email": "inte-en-adress", "municipality_code": "9999", "role_title": "x".repeat(201)}),
+            json!({"name": "", "email": "inte-en-adress", "municipality": "9999", "role_title": "x".repeat(201), "phone": "12"}),
             &[("accept-language", "en")],
         )
         .await;
@@ -283,7 +283,8 @@ async fn errors_are_translated_problem_details() {
             ("role_title", "too_long"),
             ("name", "missing"),
             ("email", "invalid"),
-            ("municipality_code", "invalid"),
+            ("municipality", "invalid"),
+            ("phone", "invalid"),
         ]
     );
     assert_eq!(body["errors"][1]["detail"], "Enter your name.");
@@ -332,7 +333,7 @@ async fn registering_through_the_api_keeps_the_form_s_rules_and_emails() {
     // Capacity 1: the next goes on the waitlist.
     let (status, _, bo) = api
         .create(
-            json!({"name": "Bo Ek", "email": "bo@example.org", "organisation": "Region Gotland", "role_title": "Regionråd", "language": "en"}),
+            json!({"name": "Bo Ek", "email": "bo@example.org", "municipality": "other", "organisation": "Region Gotland", "role_title": "Regionråd", "language": "en"}),
             &[],
         )
         .await;
@@ -503,6 +504,11 @@ async fn the_openapi_document_describes_every_route() {
         "bearer"
     );
     assert!(doc["components"]["schemas"]["Problem"].is_object());
+    // The member codes are the values `municipality` takes.
+    let codes =
+        &doc["components"]["schemas"]["NewRegistration"]["properties"]["municipality"]["enum"];
+    assert_eq!(codes.as_array().unwrap().len(), 20, "19 members and other");
+    assert!(codes.as_array().unwrap().contains(&json!("2580")));
 }
 
 #[tokio::test]

@@ -69,6 +69,7 @@ pub fn router() -> Router<AppState> {
         registrations::cancel,
         registrations::export_csv,
     ),
+    components(schemas(model::SortKey, model::RegistrationState, model::Language)),
     modifiers(&BearerAuth),
     tags(
         (name = "events", description = "Events and their counts"),
@@ -90,9 +91,26 @@ impl utoipa::Modify for BearerAuth {
 }
 
 /// `GET /api/v1/openapi.json`: public, so tools can read it before they
-/// have a token.
-async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
+/// have a token. The member municipalities' codes are added to the
+/// document as the values `municipality` takes.
+async fn openapi_json(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
+    let mut doc = match serde_json::to_value(ApiDoc::openapi()) {
+        Ok(doc) => doc,
+        Err(err) => return ApiError::Internal(err.into()).into_response(),
+    };
+    let codes: Vec<serde_json::Value> = state
+        .members
+        .iter()
+        .map(|m| m.code.as_str())
+        .chain([crate::domain::registration::OTHER_ORGANISATION])
+        .map(Into::into)
+        .collect();
+    if let Some(field) =
+        doc.pointer_mut("/components/schemas/NewRegistration/properties/municipality")
+    {
+        field["enum"] = serde_json::Value::Array(codes);
+    }
+    Json(doc).into_response()
 }
 
 /// The caller of an API route, from its bearer token.

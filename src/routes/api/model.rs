@@ -277,25 +277,44 @@ pub enum Language {
     En,
 }
 
-/// A new registration. Give `municipality_code` for someone from a member
-/// municipality, or `organisation` for anyone else. The caller vouches that
-/// the person has agreed to the privacy notice, as an organiser adding
-/// someone in the back-office does.
+/// A new registration. `municipality` is a member municipality's code, or
+/// `other` with `organisation` for anyone else, as on the form. The caller
+/// vouches that the person has agreed to the privacy notice, as an
+/// organiser adding someone in the back-office does.
+///
+/// The patterns say what the form accepts: names and roles on one line with
+/// something in them (white space around is trimmed, no control
+/// characters); a phone number of 6–20 digits with `+`, spaces, dashes and
+/// parentheses.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewRegistration {
-    #[schema(max_length = 200)]
+    #[schema(
+        max_length = 200,
+        pattern = r"^\s*[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*\s*$"
+    )]
     pub name: String,
-    #[schema(format = Email)]
+    #[schema(format = Email, max_length = 254)]
     pub email: String,
-    /// A member municipality's code (see `GET /api/v1/municipalities`).
+    /// A member municipality's code (see `GET /api/v1/municipalities`), or
+    /// `other`.
+    pub municipality: String,
+    /// Required with `municipality` = `other`.
     #[serde(default)]
-    pub municipality_code: Option<String>,
-    #[serde(default)]
-    #[schema(max_length = 200)]
+    #[schema(
+        max_length = 200,
+        pattern = r"^\s*[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*\s*$"
+    )]
     pub organisation: Option<String>,
-    #[schema(max_length = 200)]
+    #[schema(
+        max_length = 200,
+        pattern = r"^\s*[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*\s*$"
+    )]
     pub role_title: String,
     #[serde(default)]
+    #[schema(
+        max_length = 30,
+        pattern = r"^\s*(?:[+ ()-]*(?:[0-9][+ ()-]*){6,20})?\s*$"
+    )]
     pub phone: Option<String>,
     #[serde(default)]
     #[schema(max_length = 1000)]

@@ -141,10 +141,11 @@ impl ApiError {
 }
 
 impl FieldProblem {
-    /// A registration form's field error, named as in the request body.
-    pub fn from_form(error: &FieldError, locale: Locale, field_name: fn(&str) -> &str) -> Self {
+    /// A registration form's field error; the API's fields have the form's
+    /// names.
+    pub fn from_form(error: &FieldError, locale: Locale) -> Self {
         Self {
-            field: field_name(error.field.id()).to_owned(),
+            field: error.field.id().to_owned(),
             code: error.problem_code().to_owned(),
             detail: locale.t(&error.message_key()),
         }

@@ -15,7 +15,7 @@ use super::model::{
 use super::problem::{ApiError, FieldProblem, Problem};
 use crate::app::AppState;
 use crate::db::entities::event;
-use crate::domain::registration::{OTHER_ORGANISATION, RegistrationForm};
+use crate::domain::registration::RegistrationForm;
 use crate::domain::token::SubmissionKey;
 use crate::i18n::Locale;
 use crate::services::attendees::{self, Action, AttendeeFilter, PAGE_SIZE};
@@ -144,18 +144,11 @@ pub async fn get(
     Ok(Json(load(&state, &event, id).await?))
 }
 
-/// The body field a form field is called in the API.
-fn body_field(form_field: &str) -> &str {
-    match form_field {
-        "municipality" => "municipality_code",
-        other => other,
-    }
-}
-
 /// Fields longer than the document allows. The form trims before it counts;
 /// the API counts what was sent, as the schema says.
 fn too_long(body: &NewRegistration, locale: Locale) -> Vec<FieldProblem> {
-    let fields: [(&str, Option<&str>, usize); 6] = [
+    let fields: [(&str, Option<&str>, usize); 7] = [
+        ("email", Some(&body.email), 254),
         ("name", Some(&body.name), 200),
         ("organisation", body.organisation.as_deref(), 200),
         ("role_title", Some(&body.role_title), 200),
@@ -165,7 +158,7 @@ fn too_long(body: &NewRegistration, locale: Locale) -> Vec<FieldProblem> {
             body.accessibility_needs.as_deref(),
             1000,
         ),
-        ("phone", None, 0),
+        ("phone", body.phone.as_deref(), 30),
     ];
     fields
         .into_iter()
@@ -248,16 +241,11 @@ pub async fn create(
     caller.require_write(locale)?;
     let event = super::event_by_slug(&state, &slug).await?;
     let key = submission_key(&headers, &caller, locale)?;
-    let municipality = match (&body.municipality_code, &body.organisation) {
-        (Some(code), _) if !code.trim().is_empty() => code.clone(),
-        (_, Some(_)) => OTHER_ORGANISATION.to_owned(),
-        _ => String::new(),
-    };
     let form = RegistrationForm {
         submission_key: key.as_str().to_owned(),
         name: body.name.clone(),
         email: body.email.clone(),
-        municipality,
+        municipality: body.municipality.clone(),
         organisation: body.organisation.clone().unwrap_or_default(),
         role_title: body.role_title.clone(),
         phone: body.phone.clone().unwrap_or_default(),
@@ -271,7 +259,7 @@ pub async fn create(
     let mut errors = too_long(&body, locale);
     if let Err(form_errors) = &parsed {
         for error in form_errors {
-            let problem = FieldProblem::from_form(error, locale, body_field);
+            let problem = FieldProblem::from_form(error, locale);
             if !errors.iter().any(|e| e.field == problem.field) {
                 errors.push(problem);
             }
