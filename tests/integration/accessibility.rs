@@ -242,6 +242,19 @@ async fn every_page_in_every_state_has_zero_axe_violations() {
         .unwrap();
     submit(&b, "form[action$='/invitations'] button").await;
     check(audit(&b, "admin invitations, rejected lines").await);
+    b.goto(&app.url("/admin/api-tokens")).await;
+    check(audit(&b, "admin API tokens, none").await);
+    submit(&b, "form[action='/admin/api-tokens'] button").await;
+    check(audit(&b, "admin API tokens, form with errors").await);
+    b.client
+        .find(Locator::Id("name"))
+        .await
+        .unwrap()
+        .send_keys("Kommunens CRM")
+        .await
+        .unwrap();
+    submit(&b, "form[action='/admin/api-tokens'] button").await;
+    check(audit(&b, "admin API tokens, secret shown once").await);
 
     println!("{} pages and states audited", report.len());
     assert!(
