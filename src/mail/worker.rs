@@ -2,8 +2,10 @@
 //! records the result. Started by `serve`; stops when told to.
 use std::sync::Arc;
 
+use std::collections::HashMap;
+
 use chrono::Utc;
-use sea_orm::{DatabaseConnection, DbErr, EntityTrait};
+use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use tokio::sync::{Notify, watch};
 
 use super::compose::{Envelope, compose};
@@ -12,11 +14,14 @@ use super::messages::{MessageContext, render};
 use super::outbox;
 use super::transport::{SendError, Transport};
 use crate::config::Settings;
-use crate::db::entities::{municipality, outbox as outbox_row, registration};
-use crate::db::{events, registrations};
+use crate::db::entities::{
+    event, invitation, municipality, outbox as outbox_row, programme_item, registration,
+};
+use crate::db::registrations;
 
-/// How many rows one claim takes.
-const BATCH: u64 = 16;
+/// How many rows one claim takes. The sends of a batch run concurrently
+/// (over at most `mail.pool_size` SMTP connections).
+const BATCH: u64 = 64;
 
 /// Runs until `stop` turns true. Wakes when `wakeup` is notified (a row was
 /// written by this instance) or every poll interval (rows from others).
@@ -52,68 +57,207 @@ pub async fn run(
 }
 
 /// Claims and delivers one batch; returns how many rows it handled.
+///
+/// A batch costs a fixed number of statements whatever its size: one claim,
+/// four reads for everything the messages need, and one transaction that
+/// records every result. The sends run concurrently over the SMTP pool.
 pub async fn deliver_due(
     db: &DatabaseConnection,
     settings: &Settings,
     transport: &Transport,
 ) -> Result<usize, DbErr> {
     let claimed = outbox::claim_due(db, Utc::now(), settings.mail.lease, BATCH).await?;
-    let count = claimed.len();
-    let sends = claimed.into_iter().map(|row| async move {
-        if let Err(err) = deliver_one(db, settings, transport, &row).await {
-            // The lease runs out and another attempt follows; nothing is lost.
-            tracing::warn!(id = %row.id, error = %err, "could not record a delivery");
-        }
+    if claimed.is_empty() {
+        return Ok(0);
+    }
+    let batch = Batch::load(db, &claimed).await?;
+    let sends = claimed.iter().map(|row| {
+        let batch = &batch;
+        async move { (row, attempt(db, settings, transport, batch, row).await) }
     });
-    futures_util::future::join_all(sends).await;
-    Ok(count)
+    let outcomes = futures_util::future::join_all(sends).await;
+    // If recording fails, the leases run out and the rows are sent again:
+    // nothing is lost, at the price of a rare duplicate.
+    record(db, &outcomes).await?;
+    Ok(claimed.len())
 }
 
-async fn deliver_one(
+/// What became of one send.
+enum Outcome {
+    Sent {
+        payload_without_secret: String,
+        erased: bool,
+        at: chrono::DateTime<Utc>,
+    },
+    Retry {
+        error: String,
+        next: chrono::DateTime<Utc>,
+    },
+    Failed(String),
+}
+
+/// Renders and sends one row.
+async fn attempt(
     db: &DatabaseConnection,
     settings: &Settings,
     transport: &Transport,
+    batch: &Batch,
     row: &outbox_row::Model,
-) -> Result<(), DbErr> {
+) -> Outcome {
     let now = Utc::now();
-    let message = match build(db, settings, row).await {
+    let message = match build(db, settings, batch, row).await {
         Ok(message) => message,
         Err(err) => {
             tracing::error!(id = %row.id, error = %err, "cannot render an outbox message");
-            return outbox::mark_failed(db, row, &format!("render: {err}")).await;
+            return Outcome::Failed(format!("render: {err}"));
         }
     };
     match transport.send(&message, &row.id.to_string()).await {
         Ok(()) => {
-            let mut payload: Payload =
-                serde_json::from_str(&row.payload).map_err(|e| DbErr::Custom(e.to_string()))?;
-            payload.token = None;
-            payload.attendee = None;
-            let erased = payload.erased;
-            let payload =
-                serde_json::to_string(&payload).map_err(|e| DbErr::Custom(e.to_string()))?;
             tracing::info!(id = %row.id, kind = %row.kind, attempts = row.attempts, "email sent");
             metrics::counter!("outbox_sent_total", "kind" => row.kind.clone()).increment(1);
             metrics::histogram!("outbox_delivery_seconds")
                 .record((now - row.created_at).num_milliseconds().max(0) as f64 / 1000.0);
-            outbox::mark_sent(db, row, payload, erased, now).await
+            match without_secrets(&row.payload) {
+                Ok((payload_without_secret, erased)) => Outcome::Sent {
+                    payload_without_secret,
+                    erased,
+                    at: now,
+                },
+                Err(err) => Outcome::Failed(format!("payload: {err}")),
+            }
         }
         Err(SendError::Permanent(error)) => {
             tracing::warn!(id = %row.id, kind = %row.kind, %error, "email refused for good");
             metrics::counter!("outbox_failures_total", "permanent" => "true").increment(1);
-            outbox::mark_failed(db, row, &error).await
+            Outcome::Failed(error)
         }
         Err(SendError::Temporary(error)) => {
             metrics::counter!("outbox_failures_total", "permanent" => "false").increment(1);
             let base = settings.mail.retry_base;
             if outbox::exhausted(base, row.attempts, settings.mail.give_up_after) {
                 tracing::warn!(id = %row.id, %error, "email given up after retries");
-                return outbox::mark_failed(db, row, &format!("gave up: {error}")).await;
+                return Outcome::Failed(format!("gave up: {error}"));
             }
             let next = now + outbox::backoff(base, row.attempts);
             tracing::info!(id = %row.id, %error, next = %next, "email will be retried");
-            outbox::mark_retry(db, row, &error, next).await
+            Outcome::Retry { error, next }
         }
+    }
+}
+
+/// The payload as kept after sending: the manage token and the attendee's
+/// details are dropped. Also says whether the recipient is to be erased.
+fn without_secrets(payload: &str) -> serde_json::Result<(String, bool)> {
+    let mut payload: Payload = serde_json::from_str(payload)?;
+    payload.token = None;
+    payload.attendee = None;
+    let erased = payload.erased;
+    Ok((serde_json::to_string(&payload)?, erased))
+}
+
+/// Records every outcome of a batch in one transaction.
+async fn record(
+    db: &DatabaseConnection,
+    outcomes: &[(&outbox_row::Model, Outcome)],
+) -> Result<(), DbErr> {
+    let txn = crate::db::begin_write(db).await?;
+    for (row, outcome) in outcomes {
+        match outcome {
+            Outcome::Sent {
+                payload_without_secret,
+                erased,
+                at,
+            } => outbox::mark_sent(&txn, row, payload_without_secret.clone(), *erased, *at).await?,
+            Outcome::Retry { error, next } => outbox::mark_retry(&txn, row, error, *next).await?,
+            Outcome::Failed(error) => outbox::mark_failed(&txn, row, error).await?,
+        }
+    }
+    txn.commit().await
+}
+
+/// Everything a batch's messages are rendered from, read in a few queries.
+#[derive(Default)]
+struct Batch {
+    registrations: HashMap<uuid::Uuid, registration::Model>,
+    invitations: HashMap<uuid::Uuid, invitation::Model>,
+    events: HashMap<i32, event::Model>,
+    programmes: HashMap<i32, Vec<programme_item::Model>>,
+    municipalities: HashMap<String, String>,
+}
+
+impl Batch {
+    async fn load(db: &DatabaseConnection, rows: &[outbox_row::Model]) -> Result<Self, DbErr> {
+        let payloads: Vec<Payload> = rows
+            .iter()
+            .filter_map(|row| serde_json::from_str(&row.payload).ok())
+            .collect();
+        let registration_ids: Vec<uuid::Uuid> =
+            payloads.iter().filter_map(|p| p.registration_id).collect();
+        let invitation_ids: Vec<uuid::Uuid> =
+            payloads.iter().filter_map(|p| p.invitation_id).collect();
+        let mut batch = Batch::default();
+        if !registration_ids.is_empty() {
+            batch.registrations = registration::Entity::find()
+                .filter(registration::Column::Id.is_in(registration_ids))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|r| (r.id, r))
+                .collect();
+        }
+        if !invitation_ids.is_empty() {
+            batch.invitations = invitation::Entity::find()
+                .filter(invitation::Column::Id.is_in(invitation_ids))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|i| (i.id, i))
+                .collect();
+        }
+        let mut event_ids: Vec<i32> = batch
+            .registrations
+            .values()
+            .map(|r| r.event_id)
+            .chain(batch.invitations.values().map(|i| i.event_id))
+            .collect();
+        event_ids.sort_unstable();
+        event_ids.dedup();
+        if !event_ids.is_empty() {
+            batch.events = event::Entity::find()
+                .filter(event::Column::Id.is_in(event_ids.clone()))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|e| (e.id, e))
+                .collect();
+            for item in programme_item::Entity::find()
+                .filter(programme_item::Column::EventId.is_in(event_ids))
+                .order_by_asc(programme_item::Column::Position)
+                .all(db)
+                .await?
+            {
+                batch.programmes.entry(item.event_id).or_default().push(item);
+            }
+        }
+        if batch.registrations.values().any(|r| r.municipality_code.is_some()) {
+            batch.municipalities = municipality::Entity::find()
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|m| (m.code, m.name))
+                .collect();
+        }
+        Ok(batch)
+    }
+
+    fn event(&self, id: i32) -> anyhow::Result<(&event::Model, &[programme_item::Model])> {
+        let event = self
+            .events
+            .get(&id)
+            .ok_or_else(|| anyhow::anyhow!("event {id} is gone"))?;
+        let programme = self.programmes.get(&id).map_or(&[][..], Vec::as_slice);
+        Ok((event, programme))
     }
 }
 
@@ -121,18 +265,20 @@ async fn deliver_one(
 async fn build(
     db: &DatabaseConnection,
     settings: &Settings,
+    batch: &Batch,
     row: &outbox_row::Model,
 ) -> anyhow::Result<lettre::Message> {
     let payload: Payload = serde_json::from_str(&row.payload)?;
     if let Some(invitation_id) = payload.invitation_id {
-        return build_invitation(db, settings, row, &payload, invitation_id).await;
+        return build_invitation(settings, batch, row, &payload, invitation_id);
     }
     let registration_id = payload
         .registration_id
         .ok_or_else(|| anyhow::anyhow!("outbox row {} names no registration", row.id))?;
-    let mut registration = registration::Entity::find_by_id(registration_id)
-        .one(db)
-        .await?
+    let mut registration = batch
+        .registrations
+        .get(&registration_id)
+        .cloned()
         .ok_or_else(|| anyhow::anyhow!("registration {registration_id} is gone"))?;
     // A cancellation carries the attendee as they were: the registration
     // may have been anonymised since (the registrant deleted it).
@@ -140,25 +286,18 @@ async fn build(
         registration.name = name.clone();
         registration.email = email.clone();
     }
-    let event = events::find_by_id(db, registration.event_id)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("event {} is gone", registration.event_id))?;
-    let programme = events::programme(db, event.id).await?;
+    let (event, programme) = batch.event(registration.event_id)?;
     let waitlist_position = registrations::waitlist_position(db, &registration).await?;
     let affiliation = match &registration.municipality_code {
-        Some(code) => municipality::Entity::find_by_id(code.clone())
-            .one(db)
-            .await?
-            .map(|m| m.name)
-            .unwrap_or_default(),
+        Some(code) => batch.municipalities.get(code).cloned().unwrap_or_default(),
         None => registration.organisation.clone().unwrap_or_default(),
     };
     let base_url = &settings.server.base_url;
     let context = MessageContext {
         payload: &payload,
-        event: &event,
+        event,
         registration: &registration,
-        programme: &programme,
+        programme,
         waitlist_position,
         affiliation,
         base_url,
@@ -179,26 +318,23 @@ async fn build(
 }
 
 /// Renders an invitation row.
-async fn build_invitation(
-    db: &DatabaseConnection,
+fn build_invitation(
     settings: &Settings,
+    batch: &Batch,
     row: &outbox_row::Model,
     payload: &Payload,
     invitation_id: uuid::Uuid,
 ) -> anyhow::Result<lettre::Message> {
-    let invitation = crate::db::entities::invitation::Entity::find_by_id(invitation_id)
-        .one(db)
-        .await?
+    let invitation = batch
+        .invitations
+        .get(&invitation_id)
         .ok_or_else(|| anyhow::anyhow!("invitation {invitation_id} is gone"))?;
-    let event = events::find_by_id(db, invitation.event_id)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("event {} is gone", invitation.event_id))?;
-    let programme = events::programme(db, event.id).await?;
+    let (event, programme) = batch.event(invitation.event_id)?;
     let context = super::messages::InvitationContext {
         payload,
-        event: &event,
-        invitation: &invitation,
-        programme: &programme,
+        event,
+        invitation,
+        programme,
         base_url: &settings.server.base_url,
         locale: crate::i18n::Locale::Sv,
     };
