@@ -23,6 +23,8 @@ pub struct App {
     pub members: Vec<crate::db::entities::municipality::Model>,
     /// Per-address request counters (see `routes::rate_limit`).
     pub rate_limiter: crate::routes::rate_limit::RateLimiter,
+    /// Rendered public event pages, reused briefly (see `routes::public::page_cache`).
+    pub event_pages: crate::routes::public::page_cache::PageCache,
     /// Wakes the mail worker at once when a handler has written to the outbox.
     pub mail_wakeup: Arc<Notify>,
 }
@@ -78,6 +80,7 @@ impl Application {
             settings,
             members,
             rate_limiter: Default::default(),
+            event_pages: Default::default(),
             db,
             mail_wakeup: Arc::new(Notify::new()),
         }));

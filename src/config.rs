@@ -76,6 +76,8 @@ pub struct ServerSettings {
     pub base_url: Url,
     pub request_timeout: std::time::Duration,
     pub body_limit_bytes: usize,
+    /// How long a public event page is reused (0: not at all).
+    pub page_cache: std::time::Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -147,6 +149,7 @@ struct RawServer {
     base_url: String,
     request_timeout_secs: u64,
     body_limit_bytes: usize,
+    page_cache_ms: u64,
 }
 
 #[derive(Deserialize)]
@@ -365,6 +368,7 @@ impl Settings {
                 base_url,
                 request_timeout: std::time::Duration::from_secs(raw.server.request_timeout_secs),
                 body_limit_bytes: raw.server.body_limit_bytes,
+                page_cache: std::time::Duration::from_millis(raw.server.page_cache_ms),
             },
             database: DatabaseSettings {
                 url: SecretString::from(db_url),

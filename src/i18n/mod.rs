@@ -2,7 +2,7 @@
 //! `sv.yml` and `en.yml` beside this file (rust-i18n, compiled in).
 
 /// A language the interface speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Locale {
     #[default]
     Sv,

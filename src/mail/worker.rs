@@ -237,10 +237,18 @@ impl Batch {
                 .all(db)
                 .await?
             {
-                batch.programmes.entry(item.event_id).or_default().push(item);
+                batch
+                    .programmes
+                    .entry(item.event_id)
+                    .or_default()
+                    .push(item);
             }
         }
-        if batch.registrations.values().any(|r| r.municipality_code.is_some()) {
+        if batch
+            .registrations
+            .values()
+            .any(|r| r.municipality_code.is_some())
+        {
             batch.municipalities = municipality::Entity::find()
                 .all(db)
                 .await?

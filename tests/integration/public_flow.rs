@@ -383,3 +383,32 @@ async fn an_unknown_token_gives_a_real_404_page() {
         .unwrap();
     assert!(response.text().await.unwrap().contains("Page not found"));
 }
+
+#[tokio::test]
+async fn a_cached_event_page_still_gives_every_visitor_their_own_form_key() {
+    let app = TestApp::spawn_with(&[("ANMALAN__SERVER__PAGE_CACHE_MS", "60000")]).await;
+    app.create_event(&seminar("almedalen", Some(10))).await;
+    let (status, first) = app.get("/events/almedalen").await;
+    assert_eq!(status, 200);
+    let (_, second) = app.get("/events/almedalen").await;
+    let key = |page: &str| attr(page, "input[name=submission_key]", "value").unwrap();
+    assert_ne!(key(&first), key(&second), "a fresh key per request");
+    assert_eq!(
+        first.replace(&key(&first), ""),
+        second.replace(&key(&second), ""),
+        "the rest of the page is reused"
+    );
+    assert!(!second.contains("placeholder"));
+    let (_, english) = app.get("/events/almedalen?lang=en").await;
+    assert!(
+        english.contains("lang=\"en\""),
+        "each language has its own page"
+    );
+    // A key from a cached page registers, once.
+    let second_key = key(&second);
+    let form = registration_form(&second_key, "Anna Berg", "anna@example.org");
+    let posted = app.post_form("/events/almedalen/register", &form).await;
+    assert_eq!(posted.status, 303);
+    let again = app.post_form("/events/almedalen/register", &form).await;
+    assert_eq!(again.location, posted.location, "the same registration");
+}

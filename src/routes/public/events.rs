@@ -1,5 +1,9 @@
 //! `/` and `/events/{slug}`.
+use std::sync::Arc;
+use std::time::Instant;
+
 use axum::extract::{Path, State};
+use axum::response::Html;
 use chrono::Utc;
 use maud::Markup;
 
@@ -13,28 +17,45 @@ use crate::services::register::window_of;
 use crate::views::components::FormErrors;
 use crate::views::public::{event_page, events as events_view};
 
+use super::page_cache::{KEY_PLACEHOLDER, SplitPage};
+
 /// `GET /`: upcoming public events.
 pub async fn upcoming(State(state): State<AppState>, locale: Locale) -> Result<Markup, AppError> {
     let list = events::list_upcoming_public(&state.db, Utc::now()).await?;
     Ok(events_view::upcoming(&list, locale))
 }
 
-/// `GET /events/{slug}`: the event page with an empty form.
+/// `GET /events/{slug}`: the event page with an empty form, from the page
+/// cache when it was rendered moments ago (see `page_cache`).
 pub async fn show(
     State(state): State<AppState>,
     Path(slug): Path<String>,
     locale: Locale,
-) -> Result<Markup, AppError> {
+) -> Result<Html<String>, AppError> {
     let key = SubmissionKey::generate();
-    render_event(
-        &state,
-        &slug,
-        &RegistrationForm::default(),
-        &FormErrors::default(),
-        key.as_str(),
-        locale,
-    )
-    .await
+    let ttl = state.settings.server.page_cache;
+    let now = Instant::now();
+    if let Some(page) = state.event_pages.get(&slug, locale, ttl, now) {
+        return Ok(Html(page.with_key(key.as_str())));
+    }
+    let empty = (&RegistrationForm::default(), &FormErrors::default());
+    if ttl.is_zero() {
+        let page = render_event(&state, &slug, empty.0, empty.1, key.as_str(), locale).await?;
+        return Ok(Html(page.into_string()));
+    }
+    let page = render_event(&state, &slug, empty.0, empty.1, KEY_PLACEHOLDER, locale).await?;
+    match SplitPage::new(&page.into_string()) {
+        Some(split) => {
+            let split = Arc::new(split);
+            state.event_pages.put(&slug, locale, split.clone(), now);
+            Ok(Html(split.with_key(key.as_str())))
+        }
+        // Not expected; render the page for this request alone.
+        None => {
+            let page = render_event(&state, &slug, empty.0, empty.1, key.as_str(), locale).await?;
+            Ok(Html(page.into_string()))
+        }
+    }
 }
 
 /// Renders the event page with a form in the given state (empty, or as

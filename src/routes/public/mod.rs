@@ -3,5 +3,6 @@ pub mod calendar;
 pub mod events;
 pub mod invitation;
 pub mod manage;
+pub mod page_cache;
 pub mod pages;
 pub mod register;

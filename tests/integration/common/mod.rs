@@ -86,6 +86,9 @@ pub fn settings_for(
         "ANMALAN__RATE_LIMIT__API_PER_MINUTE".to_owned(),
         "0".to_owned(),
     );
+    // Tests look at seats left right after each change; the page cache is
+    // tested on its own (public_flow.rs).
+    env.insert("ANMALAN__SERVER__PAGE_CACHE_MS".to_owned(), "0".to_owned());
     for (k, v) in extra {
         env.insert((*k).to_owned(), (*v).to_owned());
     }
