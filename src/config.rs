@@ -84,6 +84,7 @@ pub struct ServerSettings {
 pub struct DatabaseSettings {
     pub url: SecretString,
     pub max_connections: u32,
+    pub acquire_timeout: std::time::Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -156,6 +157,7 @@ struct RawServer {
 struct RawDatabase {
     url: SecretString,
     max_connections: u32,
+    acquire_timeout_secs: u64,
 }
 
 #[derive(Deserialize)]
@@ -373,6 +375,9 @@ impl Settings {
             database: DatabaseSettings {
                 url: SecretString::from(db_url),
                 max_connections: raw.database.max_connections,
+                acquire_timeout: std::time::Duration::from_secs(
+                    raw.database.acquire_timeout_secs.max(1),
+                ),
             },
             mail: MailSettings {
                 smtp_url,

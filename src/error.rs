@@ -1,4 +1,5 @@
 //! The one error type at the HTTP edge. A missing record becomes a 404 page;
+//! a database that cannot be reached becomes 503 with `Retry-After`;
 //! anything else is logged with its cause and shown as a calm 500 page. The
 //! page itself is drawn by `routes::middleware::error_pages`, which knows the
 //! visitor's language.
@@ -13,6 +14,9 @@ pub enum AppError {
     NotFound,
     #[error("forbidden")]
     Forbidden,
+    /// The database cannot be reached just now: 503 with `Retry-After`.
+    #[error("database unavailable: {0}")]
+    Unavailable(DbErr),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -21,6 +25,7 @@ impl From<DbErr> for AppError {
     fn from(err: DbErr) -> Self {
         match err {
             DbErr::RecordNotFound(_) => AppError::NotFound,
+            other if crate::db::is_unavailable(&other) => AppError::Unavailable(other),
             other => AppError::Internal(other.into()),
         }
     }
@@ -31,10 +36,21 @@ impl IntoResponse for AppError {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND.into_response(),
             AppError::Forbidden => StatusCode::FORBIDDEN.into_response(),
+            AppError::Unavailable(cause) => unavailable(&cause),
             AppError::Internal(cause) => {
                 tracing::error!(error = %cause, debug = ?cause, "request failed");
                 StatusCode::INTERNAL_SERVER_ERROR.into_response()
             }
         }
     }
+}
+
+/// 503 with `Retry-After`: the page (or problem) says to try again shortly.
+pub fn unavailable(cause: &DbErr) -> Response {
+    tracing::warn!(error = %cause, "database unavailable");
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [(axum::http::header::RETRY_AFTER, "5")],
+    )
+        .into_response()
 }

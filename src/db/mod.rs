@@ -36,14 +36,14 @@ pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConn
         }
         let pool = SqlitePoolOptions::new()
             .max_connections(settings.max_connections)
-            .acquire_timeout(Duration::from_secs(30))
+            .acquire_timeout(settings.acquire_timeout)
             .connect_with(options)
             .await?;
         Ok(SqlxSqliteConnector::from_sqlx_sqlite_pool(pool))
     } else {
         let pool = PgPoolOptions::new()
             .max_connections(settings.max_connections)
-            .acquire_timeout(Duration::from_secs(30))
+            .acquire_timeout(settings.acquire_timeout)
             .connect(url)
             .await?;
         Ok(SqlxPostgresConnector::from_sqlx_postgres_pool(pool))
@@ -65,6 +65,30 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<sea_orm::DatabaseTra
         ..Default::default()
     })
     .await
+}
+
+/// Whether the error means the database cannot be reached right now (the
+/// pool timed out, a connection broke, PostgreSQL is restarting), as
+/// opposed to a fault in the request: the caller answers 503 and tries
+/// nothing else.
+pub fn is_unavailable(err: &DbErr) -> bool {
+    use sea_orm::RuntimeErr;
+    use sea_orm::sqlx::Error;
+    match err {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => match e
+            .as_ref()
+        {
+            Error::Io(_) | Error::PoolTimedOut | Error::PoolClosed | Error::WorkerCrashed => true,
+            // 57P01 admin_shutdown, 57P02 crash_shutdown, 57P03
+            // cannot_connect_now: PostgreSQL is stopping or starting.
+            Error::Database(db) => db
+                .code()
+                .is_some_and(|code| matches!(code.as_ref(), "57P01" | "57P02" | "57P03")),
+            _ => false,
+        },
+        _ => false,
+    }
 }
 
 /// Whether the error is a unique-constraint violation.

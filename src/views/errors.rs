@@ -13,6 +13,7 @@ fn key(status: StatusCode) -> &'static str {
         408 => "error_page.timeout",
         413 => "error_page.too_large",
         429 => "error_page.too_many",
+        503 => "error_page.unavailable",
         400..=499 => "error_page.bad_request",
         _ => "error_page.server",
     }

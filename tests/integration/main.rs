@@ -13,6 +13,7 @@ mod browser_journeys;
 mod calendar_downloads;
 mod cli_and_config;
 mod concurrency;
+mod database_outage;
 mod mail;
 mod mail_faults;
 mod mail_injection;

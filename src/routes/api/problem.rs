@@ -71,6 +71,7 @@ fn status_key(status: StatusCode) -> &'static str {
         413 => "too_large",
         422 => "validation",
         429 => "too_many",
+        503 => "unavailable",
         400..=499 => "bad_request",
         _ => "server",
     }
@@ -98,13 +99,20 @@ pub enum ApiError {
     /// A problem with its own type and text.
     #[error("{}", .0.title)]
     Problem(Box<Problem>),
+    /// The database cannot be reached just now: 503 with `Retry-After`.
+    #[error("database unavailable: {0}")]
+    Unavailable(sea_orm::DbErr),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
 
 impl From<sea_orm::DbErr> for ApiError {
     fn from(err: sea_orm::DbErr) -> Self {
-        ApiError::Internal(err.into())
+        if crate::db::is_unavailable(&err) {
+            ApiError::Unavailable(err)
+        } else {
+            ApiError::Internal(err.into())
+        }
     }
 }
 
@@ -158,6 +166,7 @@ impl IntoResponse for ApiError {
             // The body is filled in by `error_pages`, which knows the language.
             ApiError::Status(status) => status.into_response(),
             ApiError::Problem(problem) => problem.into_response(),
+            ApiError::Unavailable(cause) => crate::error::unavailable(&cause),
             ApiError::Internal(cause) => {
                 tracing::error!(error = %cause, debug = ?cause, "api request failed");
                 StatusCode::INTERNAL_SERVER_ERROR.into_response()

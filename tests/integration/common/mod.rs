@@ -126,6 +126,17 @@ impl TestApp {
         Self::spawn_configured(&database_url, dir, &extra).await
     }
 
+    /// Starts the service on a given database URL (for example through a
+    /// proxy that a test can cut).
+    pub async fn spawn_on_url(database_url: &str, extra: &[(&str, &str)]) -> Self {
+        let dir = std::sync::Arc::new(tempfile::tempdir().expect("temp dir"));
+        let extra: Vec<(String, String)> = extra
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Self::spawn_configured(database_url, dir, &extra).await
+    }
+
     /// Starts another instance on the same database (scale-out tests).
     pub async fn another_instance(&self) -> Self {
         Self::spawn_on(&self.database_url, self._dir.clone()).await
