@@ -8,7 +8,9 @@
 //!
 //! Workloads: `limits` (raw commits, hello world), `register` (through the
 //! form, with the email delivery figures), `register-api` (through the JSON
-//! API), `page`, `export`, `idle`. `BENCH_SECONDS` and
+//! API), `page`, `export`, `idle`; on PostgreSQL also `scale-out` (three
+//! instances, one killed) and `pg-restart` (the local cluster stopped and
+//! started under load), which run only when named. `BENCH_SECONDS` and
 //! `BENCH_WARMUP` shorten a run (defaults 20 and 5).
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -856,6 +858,330 @@ fn register(
     });
 }
 
+/// A registration through the form at `base`; Ok for the redirect, else the
+/// status (or the connection error).
+async fn register_once(
+    client: &reqwest::Client,
+    base: &str,
+    slug: &str,
+    n: u64,
+) -> Result<(), String> {
+    let page = client
+        .get(format!("{base}/events/{slug}"))
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    if !page.status().is_success() {
+        return Err(page.status().to_string());
+    }
+    let html = page.text().await.map_err(|e| e.to_string())?;
+    let key = html
+        .split("name=\"submission_key\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .ok_or("no submission key on the page")?
+        .to_owned();
+    let email = format!("skala{n}@example.org");
+    let response = client
+        .post(format!("{base}/events/{slug}/register"))
+        .form(&[
+            ("submission_key", key.as_str()),
+            ("name", "Skala Testsson"),
+            ("email", email.as_str()),
+            ("municipality", "2580"),
+            ("role_title", "Näringslivschef"),
+            ("consent", "yes"),
+        ])
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    (response.status() == 303)
+        .then_some(())
+        .ok_or_else(|| response.status().to_string())
+}
+
+/// Waits until the sink has `expected` distinct messages (at most `limit`);
+/// returns (distinct, duplicates, time waited).
+fn wait_for_sink(sink: &Sink, expected: usize, limit: Duration) -> (usize, usize, Duration) {
+    let start = Instant::now();
+    let count = || {
+        let accepted = sink.accepted.lock().expect("lock");
+        let distinct: std::collections::HashSet<&str> =
+            accepted.iter().map(|(id, _)| id.as_str()).collect();
+        (distinct.len(), accepted.len() - distinct.len())
+    };
+    loop {
+        let (distinct, duplicates) = count();
+        if distinct >= expected || start.elapsed() > limit {
+            return (distinct, duplicates, start.elapsed());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Scale-out (PostgreSQL): three instances on one database share the
+/// register load; the third is killed with SIGKILL half-way. Checks that an
+/// event of 500 seats gets exactly 500 confirmed, that every successful
+/// answer is a row, and that every email arrives exactly once (the
+/// survivors take over the killed instance's claimed emails when their
+/// lease runs out).
+fn scale_out(database_url: &str, dir: &Path, load: &Load, rows: &mut Vec<Row>) {
+    assert!(
+        database_url.starts_with("postgres"),
+        "scale-out needs DATABASE_URL=postgres://…"
+    );
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let sink = Sink::start(&rt);
+    rt.block_on(async {
+        create_event(database_url, "skala").await;
+        let settings = settings(database_url);
+        let db = anmalan::db::connect(&settings.database).await.expect("db");
+        db.execute_unprepared("UPDATE events SET capacity = 500 WHERE slug = 'skala'")
+            .await
+            .expect("capacity");
+    });
+    let smtp_url = format!("smtp://127.0.0.1:{}", sink.port);
+    let env = [
+        ("SMTP_URL", smtp_url.as_str()),
+        ("ANMALAN__MAIL__POOL_SIZE", "8"),
+        ("ANMALAN__MAIL__LEASE_SECS", "5"),
+        ("ANMALAN__MAIL__POLL_INTERVAL_MS", "200"),
+    ];
+    let servers: Vec<Server> = (0..3)
+        .map(|i| Server::start(database_url, &dir.join(format!("i{i}")), &env).0)
+        .collect();
+    let bases: Vec<String> = servers.iter().map(|s| s.base.clone()).collect();
+    let victim = servers[2].child.id();
+    let killed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let kill_after = load.warmup + load.duration / 2;
+    let killer = {
+        let killed = killed.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(kill_after);
+            let _ = Command::new("kill")
+                .args(["-9", &victim.to_string()])
+                .status();
+            killed.store(true, std::sync::atomic::Ordering::SeqCst);
+        })
+    };
+    let measured = rt.block_on(async {
+        let client = client();
+        drive(load, move |n| {
+            let client = client.clone();
+            // A load balancer stops sending to the dead instance.
+            let alive = if killed.load(std::sync::atomic::Ordering::SeqCst) {
+                2
+            } else {
+                3
+            };
+            let base = bases[(n % alive) as usize].clone();
+            async move { register_once(&client, &base, "skala", n).await }
+        })
+        .await
+    });
+    let _ = killer.join();
+    let run_end = Instant::now();
+    let (stored, confirmed, waitlisted, positions_ok, queued) = rt.block_on(async {
+        use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter};
+        let settings = settings(database_url);
+        let db = anmalan::db::connect(&settings.database).await.expect("db");
+        let all = registration::Entity::find().all(&db).await.expect("rows");
+        let confirmed = all.iter().filter(|r| r.status == "confirmed").count();
+        let mut orders: Vec<i32> = all
+            .iter()
+            .filter(|r| r.status == "waitlisted")
+            .filter_map(|r| r.waitlist_order)
+            .collect();
+        let waitlisted = orders.len();
+        orders.sort_unstable();
+        orders.dedup();
+        let queued = anmalan::db::entities::outbox::Entity::find()
+            .filter(anmalan::db::entities::outbox::Column::RegistrationId.is_not_null())
+            .count(&db)
+            .await
+            .expect("outbox");
+        (
+            all.len(),
+            confirmed,
+            waitlisted,
+            orders.len() == waitlisted,
+            queued as usize,
+        )
+    });
+    let (delivered, duplicates, _) = wait_for_sink(&sink, queued, Duration::from_secs(60));
+    let drained = run_end.elapsed();
+    drop(servers);
+    rows.push(Row {
+        workload:
+            "scale-out: 3 instances, one killed with SIGKILL half-way (register, 16 connections)"
+                .into(),
+        figure: format!(
+            "{:.0}/s combined, p99 {:.1} ms, {} failed requests (in flight to the killed instance)",
+            measured.rate(),
+            measured.percentile_ms(0.99),
+            measured.errors
+        ),
+        target: "–".into(),
+        limit: "–".into(),
+    });
+    rows.push(Row {
+        workload: "scale-out: capacity 500 across instances".into(),
+        figure: format!(
+            "{confirmed} confirmed, {waitlisted} waitlisted, waitlist places unique: {positions_ok}"
+        ),
+        target: "exactly 500 confirmed".into(),
+        limit: "–".into(),
+    });
+    rows.push(Row {
+        workload: "scale-out: no committed registration lost".into(),
+        figure: format!("{stored} rows for {} successful answers", measured.ok_all),
+        target: "rows ≥ successful answers".into(),
+        limit: "–".into(),
+    });
+    rows.push(Row {
+        workload: "scale-out: every email exactly once".into(),
+        figure: format!(
+            "{delivered} of {queued} delivered, {duplicates} duplicates, the last {:.1} s after the run (lease 5 s)",
+            drained.as_secs_f64()
+        ),
+        target: "all, no duplicates".into(),
+        limit: "–".into(),
+    });
+}
+
+/// PostgreSQL restart under load: the local cluster is stopped (fast
+/// shutdown) a third into the run and started 3 s later. Requests in the
+/// gap should fail fast with 503, the service should recover by itself, and
+/// nothing should be half-written.
+fn pg_restart(database_url: &str, dir: &Path, load: &Load, rows: &mut Vec<Row>) {
+    assert!(
+        database_url.starts_with("postgres"),
+        "pg-restart needs DATABASE_URL=postgres://… of the local cluster"
+    );
+    let version = std::fs::read_dir("/etc/postgresql")
+        .expect("a local PostgreSQL cluster under /etc/postgresql")
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .max()
+        .expect("a cluster version");
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(create_event(database_url, "omstart"));
+    let (server, _) = Server::start(database_url, dir, &[]);
+    let base = server.base.clone();
+    let outcomes = std::sync::Arc::new(std::sync::Mutex::new(
+        Vec::<(Instant, String, Duration)>::new(),
+    ));
+    let stop_at = load.warmup + load.duration / 3;
+    let restart = std::thread::spawn(move || {
+        std::thread::sleep(stop_at);
+        let pg = |action: &str| {
+            Command::new("pg_ctlcluster")
+                .args(["--skip-systemctl-redirect", &version, "main", action])
+                .args(if action == "stop" {
+                    vec!["-m", "fast"]
+                } else {
+                    vec![]
+                })
+                .status()
+                .expect("pg_ctlcluster")
+        };
+        let down = Instant::now();
+        pg("stop");
+        std::thread::sleep(Duration::from_secs(3));
+        pg("start");
+        (down, Instant::now())
+    });
+    let log = outcomes.clone();
+    let measured = rt.block_on(async {
+        let client = client();
+        drive(load, move |n| {
+            let client = client.clone();
+            let base = base.clone();
+            let log = log.clone();
+            async move {
+                let sent = Instant::now();
+                let result = register_once(&client, &base, "omstart", n).await;
+                let label = match &result {
+                    Ok(()) => "ok".to_owned(),
+                    Err(e) => e.clone(),
+                };
+                log.lock()
+                    .expect("lock")
+                    .push((sent, label, sent.elapsed()));
+                result
+            }
+        })
+        .await
+    });
+    let (down, up) = restart.join().expect("restart thread");
+    let outcomes = outcomes.lock().expect("lock").clone();
+    let failed: Vec<&(Instant, String, Duration)> = outcomes
+        .iter()
+        .filter(|(_, label, _)| label != "ok")
+        .collect();
+    let mut kinds: std::collections::BTreeMap<&str, usize> = Default::default();
+    for (_, label, _) in &failed {
+        *kinds.entry(label.as_str()).or_default() += 1;
+    }
+    let slowest_failure = failed.iter().map(|(_, _, t)| *t).max().unwrap_or_default();
+    let recovered_after = outcomes
+        .iter()
+        .filter(|(sent, label, _)| *sent > up && label == "ok")
+        .map(|(sent, _, _)| *sent - up)
+        .min();
+    let consistency = rt.block_on(async {
+        let settings = settings(database_url);
+        let db = anmalan::db::connect(&settings.database).await.expect("db");
+        let rows = db
+            .query_one_raw(sea_orm::Statement::from_string(
+                sea_orm::DatabaseBackend::Postgres,
+                "SELECT \
+                   (SELECT count(*) FROM registrations) AS registrations, \
+                   (SELECT count(*) FROM registrations r WHERE NOT EXISTS \
+                      (SELECT 1 FROM outbox o WHERE o.registration_id = r.id)) AS without_email, \
+                   (SELECT confirmed_count FROM events WHERE slug = 'omstart') AS counter, \
+                   (SELECT count(*) FROM registrations WHERE status = 'confirmed') AS confirmed",
+            ))
+            .await
+            .expect("query")
+            .expect("a row");
+        let n = |c: &str| rows.try_get::<i64>("", c).unwrap_or(-1);
+        let counter = rows
+            .try_get::<i32>("", "counter")
+            .map(i64::from)
+            .unwrap_or(-1);
+        (
+            n("registrations"),
+            n("without_email"),
+            counter,
+            n("confirmed"),
+        )
+    });
+    drop(server);
+    rows.push(Row {
+        workload: "PostgreSQL stopped for 3 s during register load".into(),
+        figure: format!(
+            "{} failed of {} ({kinds:?}); slowest failure {:.1} s; first success {} after the restart; database down {:.1} s",
+            failed.len(),
+            outcomes.len(),
+            slowest_failure.as_secs_f64(),
+            recovered_after.map_or("never".to_owned(), |d| format!("{:.1} s", d.as_secs_f64())),
+            (up - down).as_secs_f64()
+        ),
+        target: "fail fast with 503, recover by itself".into(),
+        limit: format!("{:.0} registrations/s over the run", measured.rate()),
+    });
+    rows.push(Row {
+        workload: "PostgreSQL restart: nothing half-written".into(),
+        figure: format!(
+            "{} registrations, {} without their email, seat counter {} for {} confirmed",
+            consistency.0, consistency.1, consistency.2, consistency.3
+        ),
+        target: "0 without email; counter = confirmed".into(),
+        limit: "–".into(),
+    });
+}
+
 /// Event page: GET of the public event page.
 fn page(database_url: &str, dir: &Path, load: &Load, hello: f64, rows: &mut Vec<Row>) {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
@@ -952,7 +1278,9 @@ fn main() {
             "page" => page(&database_url, &run_dir, &load, hello_limit, &mut rows),
             "idle" => idle(&database_url, &run_dir, &mut rows),
             "export" => export(&database_url, &run_dir, &mut rows),
-            other => eprintln!("unknown workload {other}; known: {all:?}"),
+            "scale-out" => scale_out(&database_url, &run_dir, &load, &mut rows),
+            "pg-restart" => pg_restart(&database_url, &run_dir, &load, &mut rows),
+            other => eprintln!("unknown workload {other}; known: {all:?} and {extra:?}"),
         }
     }
     print_table(backend, &rows);

@@ -144,12 +144,16 @@ async fn register_once(
 ) -> Result<RegisterOutcome, DbErr> {
     let txn = db::begin_write(db).await?;
 
-    // Claim the submission key first. On PostgreSQL a concurrent claim of the
-    // same key waits here for ours to commit, then finds it taken.
+    // Claim the submission key first, already naming the registration it
+    // will make (there is no foreign key; if anything fails, the whole
+    // transaction goes). On PostgreSQL a concurrent claim of the same key
+    // waits here for ours to commit, then finds it taken.
+    let id = Uuid::now_v7();
+    let token = ManageToken::generate();
     let claimed = form_submission::Entity::insert(form_submission::ActiveModel {
         key_hash: Set(key.hash()),
-        registration_id: Set(None),
-        sealed_token: Set(None),
+        registration_id: Set(Some(id)),
+        sealed_token: Set(Some(token.seal(key))),
         outcome: Set(OUTCOME_REGISTERED.to_owned()),
         created_at: Set(now),
     })
@@ -176,6 +180,8 @@ async fn register_once(
         form_submission::ActiveModel {
             key_hash: Set(key.hash()),
             outcome: Set(OUTCOME_ALREADY_REGISTERED.to_owned()),
+            registration_id: Set(None),
+            sealed_token: Set(None),
             ..Default::default()
         }
         .update(&txn)
@@ -197,13 +203,12 @@ async fn register_once(
     } else {
         RegistrationStatus::Waitlisted
     };
-    let token = ManageToken::generate();
     let (municipality_code, organisation) = match &new.affiliation {
         Affiliation::Municipality(code) => (Some(code.clone()), None),
         Affiliation::Organisation(name) => (None, Some(name.clone())),
     };
     let saved = registration::ActiveModel {
-        id: Set(Uuid::now_v7()),
+        id: Set(id),
         event_id: Set(event.id),
         name: Set(new.name.clone()),
         email: Set(new.email.as_str().to_owned()),
@@ -236,14 +241,6 @@ async fn register_once(
         .exec_with_returning(&txn)
         .await?;
 
-    form_submission::ActiveModel {
-        key_hash: Set(key.hash()),
-        registration_id: Set(Some(saved.id)),
-        sealed_token: Set(Some(token.seal(key))),
-        ..Default::default()
-    }
-    .update(&txn)
-    .await?;
     let (kind, invite) = if confirmed {
         (MessageKind::Confirmed, Some(InviteKind::Request))
     } else {
