@@ -945,6 +945,7 @@ fn scale_out(database_url: &str, dir: &Path, load: &Load, rows: &mut Vec<Row>) {
         ("SMTP_URL", smtp_url.as_str()),
         ("ANMALAN__MAIL__POOL_SIZE", "8"),
         ("ANMALAN__MAIL__LEASE_SECS", "5"),
+        ("ANMALAN__MAIL__TIMEOUT_SECS", "3"),
         ("ANMALAN__MAIL__POLL_INTERVAL_MS", "200"),
     ];
     let servers: Vec<Server> = (0..3)
@@ -1231,6 +1232,8 @@ fn main() {
         "export",
         "idle",
     ];
+    // Run only when named, with DATABASE_URL=postgres://…
+    let extra = ["scale-out", "pg-restart"];
     let load = Load::from_env();
     let mut commit_limit = f64::NAN;
     let mut hello_limit = f64::NAN;
