@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use axum::body::Bytes;
 use futures_util::Stream;
-use sea_orm::{DatabaseConnection, EntityTrait};
+use sea_orm::{DatabaseConnection, EntityTrait, QuerySelect};
 
 use crate::db::entities::{event, municipality, registration};
 use crate::export::{AttendeeRow, CsvChunks, Headers, write_xlsx};
@@ -39,9 +39,27 @@ struct ExportContext {
     event_id: i32,
     filter: AttendeeFilter,
     tz: chrono_tz::Tz,
-    locale: Locale,
     members: HashMap<String, String>,
     positions: HashMap<uuid::Uuid, u64>,
+    /// Each status's translated name, looked up once.
+    status_labels: HashMap<String, String>,
+}
+
+/// The columns an export reads: only these are fetched and decoded.
+#[derive(Debug, sea_orm::FromQueryResult)]
+struct Exported {
+    id: uuid::Uuid,
+    name: String,
+    email: String,
+    municipality_code: Option<String>,
+    organisation: Option<String>,
+    role_title: String,
+    phone: Option<String>,
+    dietary_needs: Option<String>,
+    accessibility_needs: Option<String>,
+    status: String,
+    created_at: chrono::DateTime<chrono::Utc>,
+    checked_in_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl ExportContext {
@@ -62,9 +80,17 @@ impl ExportContext {
             event_id: event.id,
             filter,
             tz: crate::views::format::zone(&event.time_zone),
-            locale,
             members,
             positions,
+            status_labels: ["confirmed", "waitlisted", "cancelled"]
+                .into_iter()
+                .map(|s| {
+                    (
+                        s.to_owned(),
+                        locale.t(&format!("admin.registration_status.{s}")),
+                    )
+                })
+                .collect(),
         })
     }
 
@@ -78,7 +104,27 @@ impl ExportContext {
         let (tx, rx) = tokio::sync::mpsc::channel(4);
         tokio::spawn(async move {
             use futures_util::StreamExt;
-            let mut rows = match self.filter.apply(self.event_id).stream(&db).await {
+            use registration::Column as C;
+            let query = self
+                .filter
+                .apply(self.event_id)
+                .select_only()
+                .columns([
+                    C::Id,
+                    C::Name,
+                    C::Email,
+                    C::MunicipalityCode,
+                    C::Organisation,
+                    C::RoleTitle,
+                    C::Phone,
+                    C::DietaryNeeds,
+                    C::AccessibilityNeeds,
+                    C::Status,
+                    C::CreatedAt,
+                    C::CheckedInAt,
+                ])
+                .into_model::<Exported>();
+            let mut rows = match query.stream(&db).await {
                 Ok(rows) => rows,
                 Err(err) => {
                     let _ = tx.send(Err(err)).await;
@@ -108,15 +154,17 @@ impl ExportContext {
         rx
     }
 
-    fn row(&self, r: registration::Model) -> AttendeeRow {
+    fn row(&self, r: Exported) -> AttendeeRow {
         AttendeeRow {
             affiliation: match &r.municipality_code {
                 Some(code) => self.members.get(code).cloned().unwrap_or_default(),
                 None => r.organisation.clone().unwrap_or_default(),
             },
             status: self
-                .locale
-                .t(&format!("admin.registration_status.{}", r.status)),
+                .status_labels
+                .get(&r.status)
+                .cloned()
+                .unwrap_or_else(|| r.status.clone()),
             waitlist_position: self.positions.get(&r.id).copied(),
             registered_at: r.created_at.with_timezone(&self.tz).naive_local(),
             checked_in_at: r
