@@ -707,8 +707,8 @@ fn register(
             let base = base.clone();
             let token = token.clone();
             async move {
-                let email = format!("last{n}@example.org");
                 if via == Via::Api {
+                    let email = format!("person{n}@example.org");
                     let response = client
                         .post(format!("{base}/api/v1/events/rusning/registrations"))
                         .bearer_auth(&token)
@@ -723,34 +723,7 @@ fn register(
                     response.bytes().await.map_err(|e| e.to_string())?;
                     return (status == 201).then_some(()).ok_or_else(|| status.to_string());
                 }
-                let page = client
-                    .get(format!("{base}/events/rusning"))
-                    .send()
-                    .await
-                    .map_err(|e| e.to_string())?;
-                let html = page.text().await.map_err(|e| e.to_string())?;
-                let key = html
-                    .split("name=\"submission_key\" value=\"")
-                    .nth(1)
-                    .and_then(|rest| rest.split('"').next())
-                    .ok_or("no submission key on the page")?
-                    .to_owned();
-                let response = client
-                    .post(format!("{base}/events/rusning/register"))
-                    .form(&[
-                        ("submission_key", key.as_str()),
-                        ("name", "Belastning Testsson"),
-                        ("email", email.as_str()),
-                        ("municipality", "2580"),
-                        ("role_title", "Näringslivschef"),
-                        ("consent", "yes"),
-                    ])
-                    .send()
-                    .await
-                    .map_err(|e| e.to_string())?;
-                (response.status() == 303)
-                    .then_some(())
-                    .ok_or_else(|| response.status().to_string())
+                register_once(&client, &base, "rusning", n).await
             }
         })
         .await
@@ -881,12 +854,12 @@ async fn register_once(
         .and_then(|rest| rest.split('"').next())
         .ok_or("no submission key on the page")?
         .to_owned();
-    let email = format!("skala{n}@example.org");
+    let email = format!("person{n}@example.org");
     let response = client
         .post(format!("{base}/events/{slug}/register"))
         .form(&[
             ("submission_key", key.as_str()),
-            ("name", "Skala Testsson"),
+            ("name", "Belastning Testsson"),
             ("email", email.as_str()),
             ("municipality", "2580"),
             ("role_title", "Näringslivschef"),

@@ -2,6 +2,9 @@
 
 /// A syntactically valid email address. `typed` keeps what the person wrote
 /// (trimmed); `normalized` is the lower-cased form used to find duplicates.
+/// The longest address accepted (RFC 5321 allows 254 octets).
+pub const MAX_LENGTH: usize = 254;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EmailAddress {
     typed: String,
@@ -15,7 +18,7 @@ impl EmailAddress {
     pub fn parse(input: &str) -> Option<Self> {
         let typed = input.trim();
         if typed.is_empty()
-            || typed.len() > 254
+            || typed.len() > MAX_LENGTH
             || typed
                 .chars()
                 .any(|c| c.is_whitespace() || c.is_control() || c == '<' || c == '>')

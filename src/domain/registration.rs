@@ -160,8 +160,12 @@ impl FieldError {
     }
 }
 
-const NAME_MAX: usize = 200;
-const NEEDS_MAX: usize = 1000;
+/// The longest name, organisation or role, in characters.
+pub const NAME_MAX: usize = 200;
+/// The longest dietary or accessibility text, in characters.
+pub const NEEDS_MAX: usize = 1000;
+/// The longest phone number, in characters.
+pub const PHONE_MAX: usize = 30;
 
 /// Collects field errors while parsing, so every error is reported at once.
 #[derive(Default)]
@@ -212,7 +216,7 @@ impl Checker {
         let allowed = value
             .chars()
             .all(|c| c.is_ascii_digit() || matches!(c, '+' | ' ' | '-' | '(' | ')'));
-        if !allowed || !(6..=20).contains(&digits) || value.len() > 30 {
+        if !allowed || !(6..=20).contains(&digits) || value.len() > PHONE_MAX {
             self.fail(Field::Phone, Problem::Invalid);
         }
         Some(value.to_owned())

@@ -70,10 +70,22 @@ pub async fn deliver_due(
     if claimed.is_empty() {
         return Ok(0);
     }
-    let batch = Batch::load(db, &claimed).await?;
-    let sends = claimed.iter().map(|row| {
+    // Each payload is read once, here; a row whose payload cannot be read
+    // fails (it would never render).
+    let payloads: Vec<serde_json::Result<Payload>> = claimed
+        .iter()
+        .map(|row| serde_json::from_str(&row.payload))
+        .collect();
+    let batch = Batch::load(db, payloads.iter().filter_map(|p| p.as_ref().ok())).await?;
+    let sends = claimed.iter().zip(&payloads).map(|(row, payload)| {
         let batch = &batch;
-        async move { (row, attempt(db, settings, transport, batch, row).await) }
+        async move {
+            let outcome = match payload {
+                Ok(payload) => attempt(db, settings, transport, batch, row, payload).await,
+                Err(err) => Outcome::Failed(format!("payload: {err}")),
+            };
+            (row, outcome)
+        }
     });
     let outcomes = futures_util::future::join_all(sends).await;
     // If recording fails, the leases run out and the rows are sent again:
@@ -103,9 +115,10 @@ async fn attempt(
     transport: &Transport,
     batch: &Batch,
     row: &outbox_row::Model,
+    payload: &Payload,
 ) -> Outcome {
     let now = Utc::now();
-    let message = match build(db, settings, batch, row).await {
+    let message = match build(db, settings, batch, row, payload).await {
         Ok(message) => message,
         Err(err) => {
             tracing::error!(id = %row.id, error = %err, "cannot render an outbox message");
@@ -118,10 +131,10 @@ async fn attempt(
             metrics::counter!("outbox_sent_total", "kind" => row.kind.clone()).increment(1);
             metrics::histogram!("outbox_delivery_seconds")
                 .record((now - row.created_at).num_milliseconds().max(0) as f64 / 1000.0);
-            match without_secrets(&row.payload) {
-                Ok((payload_without_secret, erased)) => Outcome::Sent {
+            match without_secrets(payload) {
+                Ok(payload_without_secret) => Outcome::Sent {
                     payload_without_secret,
-                    erased,
+                    erased: payload.erased,
                     at: now,
                 },
                 Err(err) => Outcome::Failed(format!("payload: {err}")),
@@ -147,13 +160,12 @@ async fn attempt(
 }
 
 /// The payload as kept after sending: the manage token and the attendee's
-/// details are dropped. Also says whether the recipient is to be erased.
-fn without_secrets(payload: &str) -> serde_json::Result<(String, bool)> {
-    let mut payload: Payload = serde_json::from_str(payload)?;
-    payload.token = None;
-    payload.attendee = None;
-    let erased = payload.erased;
-    Ok((serde_json::to_string(&payload)?, erased))
+/// details are dropped.
+fn without_secrets(payload: &Payload) -> serde_json::Result<String> {
+    let mut kept = payload.clone();
+    kept.token = None;
+    kept.attendee = None;
+    serde_json::to_string(&kept)
 }
 
 /// Records every outcome of a batch in one transaction.
@@ -187,15 +199,16 @@ struct Batch {
 }
 
 impl Batch {
-    async fn load(db: &DatabaseConnection, rows: &[outbox_row::Model]) -> Result<Self, DbErr> {
-        let payloads: Vec<Payload> = rows
-            .iter()
-            .filter_map(|row| serde_json::from_str(&row.payload).ok())
-            .collect();
-        let registration_ids: Vec<uuid::Uuid> =
-            payloads.iter().filter_map(|p| p.registration_id).collect();
-        let invitation_ids: Vec<uuid::Uuid> =
-            payloads.iter().filter_map(|p| p.invitation_id).collect();
+    async fn load<'a>(
+        db: &DatabaseConnection,
+        payloads: impl Iterator<Item = &'a Payload>,
+    ) -> Result<Self, DbErr> {
+        let mut registration_ids = Vec::new();
+        let mut invitation_ids = Vec::new();
+        for payload in payloads {
+            registration_ids.extend(payload.registration_id);
+            invitation_ids.extend(payload.invitation_id);
+        }
         let mut batch = Batch::default();
         if !registration_ids.is_empty() {
             batch.registrations = registration::Entity::find()
@@ -275,10 +288,10 @@ async fn build(
     settings: &Settings,
     batch: &Batch,
     row: &outbox_row::Model,
+    payload: &Payload,
 ) -> anyhow::Result<lettre::Message> {
-    let payload: Payload = serde_json::from_str(&row.payload)?;
     if let Some(invitation_id) = payload.invitation_id {
-        return build_invitation(settings, batch, row, &payload, invitation_id);
+        return build_invitation(settings, batch, row, payload, invitation_id);
     }
     let registration_id = payload
         .registration_id
@@ -302,7 +315,7 @@ async fn build(
     };
     let base_url = &settings.server.base_url;
     let context = MessageContext {
-        payload: &payload,
+        payload,
         event,
         registration: &registration,
         programme,

@@ -88,7 +88,8 @@ pub async fn list(db: &impl ConnectionTrait) -> Result<Vec<api_token::Model>, Db
         .await
 }
 
-/// Revokes a token; false if there was no live token with this id.
+/// Revokes a token and returns it; None if there was no live token with
+/// this id.
 pub async fn revoke(
     db: &impl ConnectionTrait,
     id: Uuid,

@@ -136,15 +136,13 @@ impl ApiError {
 
     /// 422 with one entry per invalid field.
     pub fn invalid(errors: Vec<FieldProblem>, locale: Locale) -> Self {
-        let mut problem = Problem {
+        ApiError::Problem(Box::new(Problem {
             kind: "urn:anmalan:problem:validation".to_owned(),
             title: locale.t("api.problem.validation.title"),
             status: StatusCode::UNPROCESSABLE_ENTITY.as_u16(),
             detail: Some(locale.t("api.problem.validation.detail")),
-            errors: Vec::new(),
-        };
-        problem.errors = errors;
-        ApiError::Problem(Box::new(problem))
+            errors,
+        }))
     }
 }
 

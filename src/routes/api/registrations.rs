@@ -5,7 +5,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
-use sha2::{Digest, Sha256};
 
 use super::ApiAuth;
 use super::model::{
@@ -104,14 +103,24 @@ pub async fn list(
     }))
 }
 
+/// A registration of `event` by id, or 404.
+async fn find(
+    state: &AppState,
+    event: &event::Model,
+    id: uuid::Uuid,
+) -> Result<crate::db::entities::registration::Model, ApiError> {
+    attendees::find(&state.db, event, id)
+        .await?
+        .ok_or_else(ApiError::not_found)
+}
+
+/// A registration as the API shows it, with its waitlist position.
 async fn load(
     state: &AppState,
     event: &event::Model,
     id: uuid::Uuid,
 ) -> Result<Registration, ApiError> {
-    let row = attendees::find(&state.db, event, id)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
+    let row = find(state, event, id).await?;
     let position = attendees::position(&state.db, &row).await?;
     Ok(Registration::new(row, &event.slug, position))
 }
@@ -147,18 +156,19 @@ pub async fn get(
 /// Fields longer than the document allows. The form trims before it counts;
 /// the API counts what was sent, as the schema says.
 fn too_long(body: &NewRegistration, locale: Locale) -> Vec<FieldProblem> {
+    use crate::domain::registration::{NAME_MAX, NEEDS_MAX, PHONE_MAX};
     let fields: [(&str, Option<&str>, usize); 7] = [
-        ("email", Some(&body.email), 254),
-        ("name", Some(&body.name), 200),
-        ("organisation", body.organisation.as_deref(), 200),
-        ("role_title", Some(&body.role_title), 200),
-        ("dietary_needs", body.dietary_needs.as_deref(), 1000),
+        ("email", Some(&body.email), crate::domain::email::MAX_LENGTH),
+        ("name", Some(&body.name), NAME_MAX),
+        ("organisation", body.organisation.as_deref(), NAME_MAX),
+        ("role_title", Some(&body.role_title), NAME_MAX),
+        ("dietary_needs", body.dietary_needs.as_deref(), NEEDS_MAX),
         (
             "accessibility_needs",
             body.accessibility_needs.as_deref(),
-            1000,
+            NEEDS_MAX,
         ),
-        ("phone", body.phone.as_deref(), 30),
+        ("phone", body.phone.as_deref(), PHONE_MAX),
     ];
     fields
         .into_iter()
@@ -193,11 +203,7 @@ fn submission_key(
             locale,
         ));
     }
-    let mut hasher = Sha256::new();
-    hasher.update(caller.0.token.id.as_bytes());
-    hasher.update(text.as_bytes());
-    let derived = hex::encode(hasher.finalize());
-    Ok(SubmissionKey::parse(&derived).expect("64 hex digits are a valid key"))
+    Ok(SubmissionKey::derive(caller.0.token.id.as_bytes(), text))
 }
 
 /// Registers someone: the same service as the public form, with the same
@@ -350,9 +356,7 @@ pub async fn cancel(
 ) -> Result<Json<Registration>, ApiError> {
     caller.require_write(locale)?;
     let event = super::event_by_slug(&state, &slug).await?;
-    let target = attendees::find(&state.db, &event, id)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
+    let target = find(&state, &event, id).await?;
     let result = attendees::act(
         &state.db,
         &event,

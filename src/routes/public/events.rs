@@ -33,29 +33,23 @@ pub async fn show(
     locale: Locale,
 ) -> Result<Html<String>, AppError> {
     let key = SubmissionKey::generate();
-    let ttl = state.settings.server.page_cache;
-    let now = Instant::now();
-    if let Some(page) = state.event_pages.get(&slug, locale, ttl, now) {
-        return Ok(Html(page.with_key(key.as_str())));
-    }
     let empty = (&RegistrationForm::default(), &FormErrors::default());
-    if ttl.is_zero() {
-        let page = render_event(&state, &slug, empty.0, empty.1, key.as_str(), locale).await?;
-        return Ok(Html(page.into_string()));
-    }
-    let page = render_event(&state, &slug, empty.0, empty.1, KEY_PLACEHOLDER, locale).await?;
-    match SplitPage::new(&page.into_string()) {
-        Some(split) => {
+    let ttl = state.settings.server.page_cache;
+    if !ttl.is_zero() {
+        let now = Instant::now();
+        if let Some(page) = state.event_pages.get(&slug, locale, ttl, now) {
+            return Ok(Html(page.with_key(key.as_str())));
+        }
+        let page = render_event(&state, &slug, empty.0, empty.1, KEY_PLACEHOLDER, locale).await?;
+        if let Some(split) = SplitPage::new(&page.into_string()) {
             let split = Arc::new(split);
             state.event_pages.put(&slug, locale, split.clone(), now);
-            Ok(Html(split.with_key(key.as_str())))
+            return Ok(Html(split.with_key(key.as_str())));
         }
-        // Not expected; render the page for this request alone.
-        None => {
-            let page = render_event(&state, &slug, empty.0, empty.1, key.as_str(), locale).await?;
-            Ok(Html(page.into_string()))
-        }
+        // Not expected: render the page for this request alone.
     }
+    let page = render_event(&state, &slug, empty.0, empty.1, key.as_str(), locale).await?;
+    Ok(Html(page.into_string()))
 }
 
 /// Renders the event page with a form in the given state (empty, or as

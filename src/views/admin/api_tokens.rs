@@ -32,7 +32,7 @@ pub fn render(who: &CurrentOrganiser, page: &TokenPage<'_>, locale: Locale) -> M
             )
         })
         .collect();
-    let tz = format::zone("Europe/Stockholm");
+    let tz = chrono_tz::Europe::Stockholm;
     let when = |at: chrono::DateTime<chrono::Utc>| format::date_time(at, tz, locale);
     admin_page(
         locale,
