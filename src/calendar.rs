@@ -142,7 +142,12 @@ pub fn invite(invite: &Invite<'_>, now: DateTime<Utc>) -> String {
     vevent.push(Description::new(escape_text(invite.description.clone())));
     vevent.push(organizer(invite.event));
     let mut attendee = Attendee::new(format!("mailto:{}", invite.registration.email));
-    attendee.add(Parameter::new("CN", param_value(&invite.registration.name)));
+    // A name of nothing but quotes and control characters leaves no common
+    // name; an empty CN= is better left out than sent.
+    let common_name = param_value(&invite.registration.name);
+    if !common_name.trim_matches('"').trim().is_empty() {
+        attendee.add(Parameter::new("CN", common_name));
+    }
     attendee.add(Parameter::new("ROLE", "REQ-PARTICIPANT"));
     attendee.add(Parameter::new("PARTSTAT", "ACCEPTED"));
     attendee.add(Parameter::new("RSVP", "FALSE"));
@@ -293,6 +298,25 @@ mod tests {
         (event, registration)
     }
 
+    #[test]
+    fn a_name_of_only_quotes_gives_no_empty_common_name() {
+        let (event, registration) = models("Seminarium", "\"\"");
+        let ics = invite(
+            &Invite {
+                event: &event,
+                registration: &registration,
+                method: CalendarMethod::Request,
+                sequence: 0,
+                uid_host: "example.org",
+                event_url: "https://example.org/e".into(),
+                description: String::new(),
+            },
+            event.created_at,
+        );
+        let attendee = ics.lines().find(|l| l.starts_with("ATTENDEE")).unwrap();
+        assert!(!attendee.contains("CN="), "{attendee}");
+    }
+
     proptest::proptest! {
         #[test]
         fn any_title_and_name_read_back_the_same_through_an_independent_parser(
@@ -312,8 +336,13 @@ mod tests {
             let summary = vevent.find_prop("SUMMARY").unwrap().val.as_str().to_owned();
             proptest::prop_assert_eq!(summary, title.clone());
             let attendee = vevent.find_prop("ATTENDEE").unwrap();
-            let cn = attendee.params.iter().find(|p| p.key == "CN").and_then(|p| p.val.as_ref()).unwrap().as_str().trim_matches('"').to_owned();
-            proptest::prop_assert_eq!(cn, param_value(&name).trim_matches('"').to_owned());
+            let expected = param_value(&name).trim_matches('"').to_owned();
+            let cn = attendee.params.iter().find(|p| p.key == "CN").and_then(|p| p.val.as_ref()).map(|v| v.as_str().trim_matches('"').to_owned());
+            if expected.trim().is_empty() {
+                proptest::prop_assert_eq!(cn, None, "no empty common name");
+            } else {
+                proptest::prop_assert_eq!(cn, Some(expected));
+            }
             proptest::prop_assert_eq!(attendee.val.as_str(), "mailto:a@example.org");
         }
     }
