@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
-use tokio::sync::{Notify, watch};
+use tokio::sync::watch;
 
 use crate::config::{Settings, redacted_url};
 use crate::db;
@@ -25,8 +25,6 @@ pub struct App {
     pub rate_limiter: crate::routes::rate_limit::RateLimiter,
     /// Rendered public event pages, reused briefly (see `routes::public::page_cache`).
     pub event_pages: crate::routes::public::page_cache::PageCache,
-    /// Wakes the mail worker at once when a handler has written to the outbox.
-    pub mail_wakeup: Arc<Notify>,
 }
 
 impl std::ops::Deref for AppState {
@@ -82,7 +80,6 @@ impl Application {
             rate_limiter: Default::default(),
             event_pages: Default::default(),
             db,
-            mail_wakeup: Arc::new(Notify::new()),
         }));
         Ok(Self {
             listener,
@@ -118,7 +115,6 @@ impl Application {
             self.state.db.clone(),
             self.state.settings.clone(),
             self.transport,
-            self.state.mail_wakeup.clone(),
             stop,
         ));
         let retention = tokio::spawn(crate::services::retention::schedule(

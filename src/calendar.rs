@@ -15,6 +15,7 @@ use ics::properties::{
 use ics::{Event, ICalendar, escape_text};
 
 use crate::db::entities::{event, registration};
+use crate::domain::event::EventStatus;
 
 /// The iTIP method of a calendar object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -170,7 +171,7 @@ fn public_vevent<'a>(
     vevent.push(Sequence::new(event.calendar_sequence.to_string()));
     vevent.push(Description::new(escape_text(event.summary.clone())));
     vevent.push(organizer(event));
-    vevent.push(Status::new(if event.status == "cancelled" {
+    vevent.push(Status::new(if event.status == EventStatus::Cancelled {
         "CANCELLED"
     } else {
         "CONFIRMED"
@@ -217,6 +218,7 @@ pub fn feed(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::event::{EventKind, RegistrationStatus, Visibility};
 
     #[test]
     fn folding_keeps_every_line_within_75_octets_and_whole_characters() {
@@ -246,7 +248,7 @@ mod tests {
         let event = event::Model {
             id: 1,
             slug: "s".into(),
-            kind: "seminar".into(),
+            kind: EventKind::Seminar,
             title: title.into(),
             summary: title.into(),
             description: String::new(),
@@ -260,8 +262,8 @@ mod tests {
             capacity: None,
             registration_opens_at: None,
             registration_closes_at: None,
-            status: "published".into(),
-            visibility: "public".into(),
+            status: EventStatus::Published,
+            visibility: Visibility::Public,
             organiser_email: "org@example.org".into(),
             confirmed_count: 0,
             waitlist_counter: 0,
@@ -283,7 +285,7 @@ mod tests {
             accessibility_needs: None,
             locale: "sv".into(),
             consented_at: at,
-            status: "confirmed".into(),
+            status: RegistrationStatus::Confirmed,
             waitlist_order: None,
             manage_token_hash: String::new(),
             calendar_sequence: 3,

@@ -7,7 +7,7 @@ use clap::{Parser, Subcommand};
 use crate::app::Application;
 use crate::config::{Settings, redacted_url};
 use crate::db;
-use crate::domain::role::Role;
+use crate::domain::role::{Role, TokenScope as Scope};
 use crate::mail::outbox;
 use crate::services::accounts;
 use crate::services::events;
@@ -70,8 +70,8 @@ pub enum OrganiserCommand {
     Add {
         email: String,
         /// admin, organiser or checkin.
-        #[arg(long, default_value = "organiser")]
-        role: String,
+        #[arg(long, default_value_t = Role::Organiser)]
+        role: Role,
         /// Display name; defaults to the part of the email before @.
         #[arg(long)]
         name: Option<String>,
@@ -90,8 +90,8 @@ pub enum ApiTokenCommand {
         #[arg(long)]
         name: String,
         /// read or read-write.
-        #[arg(long, default_value = "read")]
-        scope: String,
+        #[arg(long, default_value_t = Scope::Read)]
+        scope: Scope,
     },
     /// List tokens.
     List,
@@ -191,9 +191,6 @@ async fn execute(command: Command, settings: Settings) -> anyhow::Result<()> {
         Command::Organiser {
             command: OrganiserCommand::Add { email, role, name },
         } => {
-            let role = Role::parse(&role).ok_or_else(|| {
-                anyhow::anyhow!("--role must be admin, organiser or checkin, not {role:?}")
-            })?;
             let password = read_password()?;
             let name =
                 name.unwrap_or_else(|| email.split('@').next().unwrap_or_default().to_owned());
@@ -272,7 +269,7 @@ async fn execute(command: Command, settings: Settings) -> anyhow::Result<()> {
 }
 
 async fn api_token(command: ApiTokenCommand, settings: &Settings) -> anyhow::Result<()> {
-    use crate::services::api_tokens::{self, Scope};
+    use crate::services::api_tokens;
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     let conn = db::connect(&settings.database).await?;
     db::migrate(&conn).await?;
@@ -283,9 +280,6 @@ async fn api_token(command: ApiTokenCommand, settings: &Settings) -> anyhow::Res
             name,
             scope,
         } => {
-            let scope = Scope::parse(&scope).ok_or_else(|| {
-                anyhow::anyhow!("--scope must be read or read-write, not {scope:?}")
-            })?;
             anyhow::ensure!(!name.trim().is_empty(), "--name must not be empty");
             let owner = crate::db::entities::organiser::Entity::find()
                 .filter(
@@ -295,20 +289,11 @@ async fn api_token(command: ApiTokenCommand, settings: &Settings) -> anyhow::Res
                 .await?
                 .ok_or_else(|| anyhow::anyhow!("no account {account:?}"))?;
             anyhow::ensure!(
-                Role::parse(&owner.role) == Some(Role::Admin),
+                owner.role == Role::Admin,
                 "API tokens belong to admin accounts; {account} is {}",
                 owner.role
             );
             let created = api_tokens::create(&conn, &owner, &name, scope, now).await?;
-            crate::services::audit::record(
-                &conn,
-                &owner,
-                "api_token.create",
-                &name,
-                scope.as_str(),
-                now,
-            )
-            .await?;
             println!("{}", created.secret);
         }
         ApiTokenCommand::List => {
@@ -327,11 +312,9 @@ async fn api_token(command: ApiTokenCommand, settings: &Settings) -> anyhow::Res
             }
         }
         ApiTokenCommand::Revoke { id } => {
-            let revoked = api_tokens::revoke(&conn, id, now)
+            let revoked = api_tokens::revoke(&conn, id, None, now)
                 .await?
                 .ok_or_else(|| anyhow::anyhow!("no active token {id}"))?;
-            crate::services::audit::record_system(&conn, "api_token.revoke", &revoked.name, now)
-                .await?;
             println!("revoked {}", revoked.name);
         }
     }

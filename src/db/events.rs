@@ -15,8 +15,8 @@ pub async fn find_public_by_slug(
 ) -> Result<Option<event::Model>, DbErr> {
     event::Entity::find()
         .filter(event::Column::Slug.eq(slug))
-        .filter(event::Column::Visibility.eq(Visibility::Public.as_str()))
-        .filter(event::Column::Status.ne(EventStatus::Draft.as_str()))
+        .filter(event::Column::Visibility.eq(Visibility::Public))
+        .filter(event::Column::Status.ne(EventStatus::Draft))
         .one(db)
         .await
 }
@@ -43,8 +43,8 @@ pub async fn list_upcoming_public(
     now: DateTime<Utc>,
 ) -> Result<Vec<event::Model>, DbErr> {
     event::Entity::find()
-        .filter(event::Column::Visibility.eq(Visibility::Public.as_str()))
-        .filter(event::Column::Status.ne(EventStatus::Draft.as_str()))
+        .filter(event::Column::Visibility.eq(Visibility::Public))
+        .filter(event::Column::Status.ne(EventStatus::Draft))
         .filter(event::Column::EndsAt.gt(now))
         .order_by_asc(event::Column::StartsAt)
         .all(db)

@@ -26,7 +26,7 @@ pub async fn find_active_by_email(
     registration::Entity::find()
         .filter(registration::Column::EventId.eq(event_id))
         .filter(registration::Column::EmailNormalized.eq(email_normalized))
-        .filter(registration::Column::Status.ne(RegistrationStatus::Cancelled.as_str()))
+        .filter(registration::Column::Status.ne(RegistrationStatus::Cancelled))
         .one(db)
         .await
 }
@@ -39,12 +39,12 @@ pub async fn waitlist_position(
     let Some(order) = registration.waitlist_order else {
         return Ok(None);
     };
-    if registration.status != RegistrationStatus::Waitlisted.as_str() {
+    if registration.status != RegistrationStatus::Waitlisted {
         return Ok(None);
     }
     let ahead = registration::Entity::find()
         .filter(registration::Column::EventId.eq(registration.event_id))
-        .filter(registration::Column::Status.eq(RegistrationStatus::Waitlisted.as_str()))
+        .filter(registration::Column::Status.eq(RegistrationStatus::Waitlisted))
         .filter(registration::Column::WaitlistOrder.lt(order))
         .count(db)
         .await?;
@@ -58,7 +58,7 @@ pub async fn waitlist(
 ) -> Result<Vec<registration::Model>, DbErr> {
     registration::Entity::find()
         .filter(registration::Column::EventId.eq(event_id))
-        .filter(registration::Column::Status.eq(RegistrationStatus::Waitlisted.as_str()))
+        .filter(registration::Column::Status.eq(RegistrationStatus::Waitlisted))
         .order_by_asc(registration::Column::WaitlistOrder)
         .all(db)
         .await
@@ -72,7 +72,7 @@ pub async fn count_with_status(
 ) -> Result<u64, DbErr> {
     registration::Entity::find()
         .filter(registration::Column::EventId.eq(event_id))
-        .filter(registration::Column::Status.eq(status.as_str()))
+        .filter(registration::Column::Status.eq(status))
         .count(db)
         .await
 }

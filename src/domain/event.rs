@@ -1,41 +1,25 @@
 //! Event kinds, states and the rule for when registration is open.
 use chrono::{DateTime, Utc};
+use sea_orm::sea_query::StringLen;
 
-macro_rules! string_enum {
-    ($(#[$doc:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
-        #[serde(rename_all = "kebab-case")]
-        pub enum $name { $($variant),+ }
+use super::stored::stored_enum;
 
-        impl $name {
-            /// The value stored in the database.
-            pub fn as_str(self) -> &'static str {
-                match self { $(Self::$variant => $text),+ }
-            }
-
-            /// Parses the stored value.
-            pub fn parse(text: &str) -> Option<Self> {
-                match text { $($text => Some(Self::$variant),)+ _ => None }
-            }
-        }
-    };
-}
-
-string_enum!(
+stored_enum!(
     /// What sort of gathering an event is.
     EventKind { NetworkMeeting = "network-meeting", Seminar = "seminar" }
 );
-string_enum!(
+stored_enum!(
     /// Where an event is in its life.
     EventStatus { Draft = "draft", Published = "published", Closed = "closed", Cancelled = "cancelled" }
 );
-string_enum!(
+stored_enum!(
     /// Who may see and join an event.
     Visibility { Public = "public", InviteOnly = "invite-only" }
 );
-string_enum!(
+stored_enum!(
     /// Where a registration stands.
+    #[derive(utoipa::ToSchema)]
+    #[schema(as = RegistrationState)]
     RegistrationStatus { Confirmed = "confirmed", Waitlisted = "waitlisted", Cancelled = "cancelled" }
 );
 

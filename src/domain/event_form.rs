@@ -320,7 +320,7 @@ mod tests {
     fn programme_lines_parse_and_print_back() {
         let form = EventForm {
             title: "Möte".into(),
-            kind: "network-meeting".into(),
+            kind: EventKind::NetworkMeeting.to_string(),
             venue_name: "Kulturens hus".into(),
             starts_at: "2027-04-06T10:00".into(),
             ends_at: "2027-04-07T15:00".into(),

@@ -5,4 +5,6 @@ pub mod event;
 pub mod event_form;
 pub mod registration;
 pub mod role;
+pub mod status;
+pub mod stored;
 pub mod token;

@@ -4,6 +4,12 @@ use serde::Deserialize;
 
 use super::email::EmailAddress;
 
+/// The version of the privacy notice. Each registration stores the version
+/// its registrant agreed to. Whenever the notice's text changes, set a new
+/// version (the date) and the new fingerprint: the test
+/// `the_notice_version_changes_with_its_text` (in `views::public::privacy`) fails until both are updated.
+pub const NOTICE_VERSION: &str = "2026-11-28";
+
 /// The value of the municipality select that means "another organisation".
 pub const OTHER_ORGANISATION: &str = "other";
 

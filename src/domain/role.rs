@@ -1,41 +1,45 @@
 //! What an organiser account may do.
 
-/// An organiser's role. Each role includes the ones below it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Role {
-    /// The check-in page only.
-    Checkin,
-    /// Events, invitations, attendees, exports.
-    Organiser,
-    /// Everything, including accounts and the audit log.
-    Admin,
-}
+use sea_orm::sea_query::StringLen;
+
+use super::stored::stored_enum;
+
+stored_enum!(
+    /// An organiser's role. Each role includes the ones before it.
+    Role {
+        /// The check-in page only.
+        Checkin = "checkin",
+        /// Events, invitations, attendees, exports.
+        Organiser = "organiser",
+        /// Everything, including accounts and the audit log.
+        Admin = "admin",
+    }
+);
 
 impl Role {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
+    fn rank(self) -> u8 {
         match self {
-            Role::Checkin => "checkin",
-            Role::Organiser => "organiser",
-            Role::Admin => "admin",
-        }
-    }
-
-    /// Parses the stored name.
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "checkin" => Some(Role::Checkin),
-            "organiser" => Some(Role::Organiser),
-            "admin" => Some(Role::Admin),
-            _ => None,
+            Role::Checkin => 0,
+            Role::Organiser => 1,
+            Role::Admin => 2,
         }
     }
 
     /// Whether this role may do what `needed` may.
     pub fn allows(self, needed: Role) -> bool {
-        self >= needed
+        self.rank() >= needed.rank()
     }
 }
+
+stored_enum!(
+    /// What an API token may do.
+    TokenScope {
+        /// GET only.
+        Read = "read",
+        /// Also create and cancel registrations.
+        ReadWrite = "read-write",
+    }
+);
 
 #[cfg(test)]
 mod tests {

@@ -13,39 +13,7 @@ use uuid::Uuid;
 use crate::db::entities::{invitation, outbox, registration};
 use crate::domain::token::ManageToken;
 
-/// Which message a row is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum MessageKind {
-    Confirmed,
-    Waitlisted,
-    Promoted,
-    Edited,
-    Cancelled,
-    EventMoved,
-    EventCancelled,
-    LinkAgain,
-    Invitation,
-    InvitationReminder,
-}
-
-impl MessageKind {
-    /// The stored name of the kind.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MessageKind::Confirmed => "confirmed",
-            MessageKind::Waitlisted => "waitlisted",
-            MessageKind::Promoted => "promoted",
-            MessageKind::Edited => "edited",
-            MessageKind::Cancelled => "cancelled",
-            MessageKind::EventMoved => "event-moved",
-            MessageKind::EventCancelled => "event-cancelled",
-            MessageKind::LinkAgain => "link-again",
-            MessageKind::Invitation => "invitation",
-            MessageKind::InvitationReminder => "invitation-reminder",
-        }
-    }
-}
+pub use crate::domain::status::MessageKind;
 
 /// The facts a message is rendered from.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -108,13 +76,13 @@ async fn insert(
     let row = outbox::ActiveModel {
         id: Set(id),
         recipient: Set(recipient.to_owned()),
-        kind: Set(payload.kind.as_str().to_owned()),
+        kind: Set(payload.kind),
         registration_id: Set(payload.registration_id),
         invitation_id: Set(payload.invitation_id),
         payload: Set(serde_json::to_string(payload)
             .map_err(|e| DbErr::Custom(format!("outbox payload: {e}")))?),
         dedupe_key: Set(dedupe_key),
-        status: Set(super::outbox::PENDING.to_owned()),
+        status: Set(crate::domain::status::OutboxStatus::Pending),
         attempts: Set(0),
         next_attempt_at: Set(now),
         lease_until: Set(None),

@@ -1,5 +1,6 @@
 //! The text of every email, rendered in the registrant's language as plain
 //! text and as HTML (maud) from one description, plus its calendar object.
+use crate::domain::event::{EventStatus, RegistrationStatus};
 use chrono::{DateTime, Utc};
 use maud::{DOCTYPE, Markup, html};
 
@@ -92,10 +93,10 @@ fn letter(ctx: &MessageContext<'_>, locale: Locale) -> Letter {
         ("position", position.as_str()),
         ("previously", previously.as_str()),
     ];
-    let status_key = match ctx.registration.status.as_str() {
-        "confirmed" => "status.confirmed",
-        "waitlisted" => "status.waitlisted",
-        _ => "status.cancelled",
+    let status_key = match ctx.registration.status {
+        RegistrationStatus::Confirmed => "status.confirmed",
+        RegistrationStatus::Waitlisted => "status.waitlisted",
+        RegistrationStatus::Cancelled => "status.cancelled",
     };
     let mut facts = vec![
         (locale.t("event.when"), when),
@@ -126,7 +127,7 @@ fn letter(ctx: &MessageContext<'_>, locale: Locale) -> Letter {
     let with_programme = matches!(
         ctx.payload.kind,
         MessageKind::Confirmed | MessageKind::Promoted | MessageKind::EventMoved
-    ) && ctx.registration.status == "confirmed";
+    ) && ctx.registration.status == RegistrationStatus::Confirmed;
     let programme = if with_programme {
         ctx.programme
             .iter()
@@ -155,7 +156,8 @@ fn letter(ctx: &MessageContext<'_>, locale: Locale) -> Letter {
     } else if ctx.payload.invite == Some(InviteKind::Cancel) {
         lead.push(locale.t("mail.cancel_attached"));
     }
-    let active = ctx.registration.status != "cancelled" && event.status != "cancelled";
+    let active = ctx.registration.status != RegistrationStatus::Cancelled
+        && event.status != EventStatus::Cancelled;
     let link = manage_url(ctx)
         .filter(|_| active)
         .map(|url| (locale.t("mail.manage_link"), url));

@@ -5,4 +5,5 @@ pub mod enqueue;
 pub mod messages;
 pub mod outbox;
 pub mod transport;
+pub mod wake;
 pub mod worker;

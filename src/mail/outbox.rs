@@ -8,10 +8,7 @@ use sea_orm::{
 
 use crate::db::{self, entities::outbox};
 
-pub const PENDING: &str = "pending";
-pub const SENDING: &str = "sending";
-pub const SENT: &str = "sent";
-pub const FAILED: &str = "failed";
+use crate::domain::status::OutboxStatus;
 
 /// Claims up to `limit` due rows for this worker with a lease: pending rows
 /// whose time has come, and rows whose lease ran out (their sender died).
@@ -26,10 +23,10 @@ pub async fn claim_due(
 ) -> Result<Vec<outbox::Model>, DbErr> {
     let txn = db::begin_write(db).await?;
     let due = Expr::col(outbox::Column::Status)
-        .eq(PENDING)
+        .eq(OutboxStatus::Pending)
         .and(Expr::col(outbox::Column::NextAttemptAt).lte(now))
         .or(Expr::col(outbox::Column::Status)
-            .eq(SENDING)
+            .eq(OutboxStatus::Sending)
             .and(Expr::col(outbox::Column::LeaseUntil).lt(now)));
     let candidates = Query::select()
         .column(outbox::Column::Id)
@@ -40,7 +37,7 @@ pub async fn claim_due(
         .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
         .to_owned();
     let claimed = outbox::Entity::update_many()
-        .col_expr(outbox::Column::Status, Expr::value(SENDING))
+        .col_expr(outbox::Column::Status, Expr::value(OutboxStatus::Sending))
         .col_expr(outbox::Column::LeaseUntil, Expr::value(now + lease))
         .col_expr(
             outbox::Column::Attempts,
@@ -69,7 +66,7 @@ pub async fn mark_sent(
     };
     outbox::Entity::update_many()
         .col_expr(outbox::Column::Recipient, Expr::value(recipient))
-        .col_expr(outbox::Column::Status, Expr::value(SENT))
+        .col_expr(outbox::Column::Status, Expr::value(OutboxStatus::Sent))
         .col_expr(outbox::Column::SentAt, Expr::value(now))
         .col_expr(
             outbox::Column::LeaseUntil,
@@ -94,7 +91,7 @@ pub async fn mark_retry(
     next_attempt_at: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     outbox::Entity::update_many()
-        .col_expr(outbox::Column::Status, Expr::value(PENDING))
+        .col_expr(outbox::Column::Status, Expr::value(OutboxStatus::Pending))
         .col_expr(outbox::Column::NextAttemptAt, Expr::value(next_attempt_at))
         .col_expr(
             outbox::Column::LeaseUntil,
@@ -114,7 +111,7 @@ pub async fn mark_failed(
     error: &str,
 ) -> Result<(), DbErr> {
     outbox::Entity::update_many()
-        .col_expr(outbox::Column::Status, Expr::value(FAILED))
+        .col_expr(outbox::Column::Status, Expr::value(OutboxStatus::Failed))
         .col_expr(
             outbox::Column::LeaseUntil,
             Expr::value(Option::<DateTime<Utc>>::None),
@@ -129,7 +126,7 @@ pub async fn mark_failed(
 /// Messages not yet sent: pending, sending and failed, oldest first.
 pub async fn unsent(db: &impl ConnectionTrait) -> Result<Vec<outbox::Model>, DbErr> {
     outbox::Entity::find()
-        .filter(outbox::Column::Status.ne(SENT))
+        .filter(outbox::Column::Status.ne(OutboxStatus::Sent))
         .order_by_asc(outbox::Column::CreatedAt)
         .all(db)
         .await
@@ -138,10 +135,10 @@ pub async fn unsent(db: &impl ConnectionTrait) -> Result<Vec<outbox::Model>, DbE
 /// Makes every failed message due again now; returns how many.
 pub async fn retry_failed(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<u64, DbErr> {
     let result = outbox::Entity::update_many()
-        .col_expr(outbox::Column::Status, Expr::value(PENDING))
+        .col_expr(outbox::Column::Status, Expr::value(OutboxStatus::Pending))
         .col_expr(outbox::Column::NextAttemptAt, Expr::value(now))
         .col_expr(outbox::Column::Attempts, Expr::value(0))
-        .filter(outbox::Column::Status.eq(FAILED))
+        .filter(outbox::Column::Status.eq(OutboxStatus::Failed))
         .exec(db)
         .await?;
     Ok(result.rows_affected)
@@ -232,11 +229,11 @@ pub async fn retry_one(
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
     let result = outbox::Entity::update_many()
-        .col_expr(outbox::Column::Status, Expr::value(PENDING))
+        .col_expr(outbox::Column::Status, Expr::value(OutboxStatus::Pending))
         .col_expr(outbox::Column::NextAttemptAt, Expr::value(now))
         .col_expr(outbox::Column::Attempts, Expr::value(0))
         .filter(outbox::Column::Id.eq(id))
-        .filter(outbox::Column::Status.eq(FAILED))
+        .filter(outbox::Column::Status.eq(OutboxStatus::Failed))
         .exec(db)
         .await?;
     Ok(result.rows_affected == 1)

@@ -1,12 +1,11 @@
 //! The delivery worker: claims due outbox rows, renders and sends them, and
 //! records the result. Started by `serve`; stops when told to.
-use std::sync::Arc;
 
 use std::collections::HashMap;
 
 use chrono::Utc;
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
-use tokio::sync::{Notify, watch};
+use tokio::sync::watch;
 
 use super::compose::{Envelope, compose};
 use super::enqueue::Payload;
@@ -23,16 +22,17 @@ use crate::db::registrations;
 /// (over at most `mail.pool_size` SMTP connections).
 const BATCH: u64 = 64;
 
-/// Runs until `stop` turns true. Wakes when `wakeup` is notified (a row was
-/// written by this instance) or every poll interval (rows from others).
+/// Runs until `stop` turns true. Wakes when a transaction of this process
+/// wrote to the outbox (`mail::wake`) or every poll interval (rows from
+/// other instances).
 pub async fn run(
     db: DatabaseConnection,
     settings: Settings,
     transport: Transport,
-    wakeup: Arc<Notify>,
     mut stop: watch::Receiver<bool>,
 ) {
     tracing::info!("mail worker started");
+    let mut wakeup = super::wake::subscribe();
     loop {
         if *stop.borrow() {
             break;
@@ -48,7 +48,7 @@ pub async fn run(
             continue;
         }
         tokio::select! {
-            () = wakeup.notified() => {}
+            _ = wakeup.changed() => {}
             () = tokio::time::sleep(settings.mail.poll_interval) => {}
             _ = stop.changed() => {}
         }
@@ -128,7 +128,7 @@ async fn attempt(
     match transport.send(&message, &row.id.to_string()).await {
         Ok(()) => {
             tracing::info!(id = %row.id, kind = %row.kind, attempts = row.attempts, "email sent");
-            metrics::counter!("outbox_sent_total", "kind" => row.kind.clone()).increment(1);
+            metrics::counter!("outbox_sent_total", "kind" => row.kind.as_str()).increment(1);
             metrics::histogram!("outbox_delivery_seconds")
                 .record((now - row.created_at).num_milliseconds().max(0) as f64 / 1000.0);
             match without_secrets(payload) {

@@ -71,17 +71,18 @@ pub async fn metrics(
     }
     // The outbox depth is read from the database at scrape time: every
     // instance writes to the same outbox.
+    use crate::domain::status::OutboxStatus;
     for status in [
-        crate::mail::outbox::PENDING,
-        crate::mail::outbox::SENDING,
-        crate::mail::outbox::FAILED,
+        OutboxStatus::Pending,
+        OutboxStatus::Sending,
+        OutboxStatus::Failed,
     ] {
         if let Ok(depth) = outbox::Entity::find()
             .filter(outbox::Column::Status.eq(status))
             .count(&state.db)
             .await
         {
-            metrics::gauge!("outbox_messages", "status" => status).set(depth as f64);
+            metrics::gauge!("outbox_messages", "status" => status.as_str()).set(depth as f64);
         }
     }
     (

@@ -11,10 +11,14 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::db::entities::{login_attempt, organiser, organiser_session, setup_token};
+use crate::db::{
+    self,
+    entities::{login_attempt, organiser, organiser_session, setup_token},
+};
 use crate::domain::email::EmailAddress;
 use crate::domain::role::Role;
 use crate::domain::token::ManageToken;
+use crate::services::audit;
 
 /// Failed logins for one account within the window before it is throttled.
 pub const MAX_FAILURES_PER_ACCOUNT: u64 = 5;
@@ -60,15 +64,61 @@ async fn hash_password(password: String) -> Result<String, AccountError> {
         .map_err(|e| AccountError::Hashing(e.to_string()))
 }
 
-/// Creates an account.
+/// Creates an account (from the command line, or the first admin).
 pub async fn create(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     email: &str,
     name: &str,
     role: Role,
     password: &str,
     now: DateTime<Utc>,
 ) -> Result<organiser::Model, AccountError> {
+    create_by(db, None, email, name, role, password, now).await
+}
+
+/// Creates an account; when an admin does it, the audit entry is written in
+/// the same transaction.
+pub async fn create_by(
+    db: &DatabaseConnection,
+    by: Option<&organiser::Model>,
+    email: &str,
+    name: &str,
+    role: Role,
+    password: &str,
+    now: DateTime<Utc>,
+) -> Result<organiser::Model, AccountError> {
+    let checked = check_new_account(email, name, password).await?;
+    let txn = db::begin_write(db).await?;
+    let created = insert_account(&txn, checked, role, now).await?;
+    if let Some(by) = by {
+        audit::record(
+            &txn,
+            by,
+            "account.create",
+            &created.email,
+            role.as_str(),
+            now,
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(created)
+}
+
+/// A new account's checked email and name, and its password's hash.
+struct NewAccount {
+    email: EmailAddress,
+    name: String,
+    password_hash: String,
+}
+
+/// Checks a new account's fields and hashes its password. Hashing is slow
+/// on purpose, so it is done before any write transaction begins.
+async fn check_new_account(
+    email: &str,
+    name: &str,
+    password: &str,
+) -> Result<NewAccount, AccountError> {
     let email = EmailAddress::parse(email).ok_or(AccountError::InvalidEmail)?;
     let name = name.trim();
     if name.is_empty() || name.chars().any(char::is_control) {
@@ -77,25 +127,38 @@ pub async fn create(
     if password.chars().count() < MIN_PASSWORD_CHARS {
         return Err(AccountError::WeakPassword);
     }
+    Ok(NewAccount {
+        email,
+        name: name.to_owned(),
+        password_hash: hash_password(password.to_owned()).await?,
+    })
+}
+
+/// Inserts a checked account, unless its address has one already.
+async fn insert_account(
+    txn: &impl ConnectionTrait,
+    new: NewAccount,
+    role: Role,
+    now: DateTime<Utc>,
+) -> Result<organiser::Model, AccountError> {
     let existing = organiser::Entity::find()
-        .filter(organiser::Column::Email.eq(email.normalized()))
-        .count(db)
+        .filter(organiser::Column::Email.eq(new.email.normalized()))
+        .count(txn)
         .await?;
     if existing > 0 {
         return Err(AccountError::Exists);
     }
-    let password_hash = hash_password(password.to_owned()).await?;
     let model = organiser::ActiveModel {
         id: Set(Uuid::now_v7()),
-        email: Set(email.normalized().to_owned()),
-        name: Set(name.to_owned()),
-        role: Set(role.as_str().to_owned()),
-        password_hash: Set(password_hash),
+        email: Set(new.email.normalized().to_owned()),
+        name: Set(new.name),
+        role: Set(role),
+        password_hash: Set(new.password_hash),
         created_at: Set(now),
         updated_at: Set(now),
     };
     Ok(organiser::Entity::insert(model)
-        .exec_with_returning(db)
+        .exec_with_returning(txn)
         .await?)
 }
 
@@ -310,6 +373,7 @@ pub async fn complete_setup(
     password: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<ManageToken>, AccountError> {
+    let checked = check_new_account(email, name, password).await?;
     let txn = crate::db::begin_write(db).await?;
     if !setup_link_valid(&txn, token, now).await? {
         return Ok(None);
@@ -326,7 +390,7 @@ pub async fn complete_setup(
     if used.rows_affected != 1 {
         return Ok(None);
     }
-    let account = create(&txn, email, name, Role::Admin, password, now).await?;
+    let account = insert_account(&txn, checked, Role::Admin, now).await?;
     let session = open_session(&txn, account.id, now).await?;
     txn.commit().await?;
     Ok(Some(session))

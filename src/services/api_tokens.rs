@@ -6,45 +6,24 @@
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, QueryOrder,
 };
 use uuid::Uuid;
 
-use crate::db::entities::{api_token, organiser};
+use crate::db::{
+    self,
+    entities::{api_token, organiser},
+};
 use crate::domain::role::Role;
 use crate::domain::token::ManageToken;
+use crate::services::audit;
 
 /// Every token starts with this, so a leaked one is easy to recognise (and
 /// to find with secret scanners).
 pub const PREFIX: &str = "anm_";
 
-/// What a token may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scope {
-    /// GET only.
-    Read,
-    /// Also create and cancel registrations.
-    ReadWrite,
-}
-
-impl Scope {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Scope::Read => "read",
-            Scope::ReadWrite => "read-write",
-        }
-    }
-
-    /// Parses the stored name.
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "read" => Some(Scope::Read),
-            "read-write" => Some(Scope::ReadWrite),
-            _ => None,
-        }
-    }
-}
+pub use crate::domain::role::TokenScope as Scope;
 
 /// A token that was just created: the only moment its secret exists.
 #[derive(Debug)]
@@ -53,27 +32,39 @@ pub struct CreatedToken {
     pub secret: String,
 }
 
-/// Creates a token for `owner`.
+/// Creates a token for `owner`, and records it in the audit log in the same
+/// transaction.
 pub async fn create(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     owner: &organiser::Model,
     name: &str,
     scope: Scope,
     now: DateTime<Utc>,
 ) -> Result<CreatedToken, DbErr> {
     let token = ManageToken::generate();
+    let txn = db::begin_write(db).await?;
     let row = api_token::Entity::insert(api_token::ActiveModel {
         id: Set(Uuid::now_v7()),
         name: Set(name.trim().to_owned()),
         token_hash: Set(token.hash()),
-        scope: Set(scope.as_str().to_owned()),
+        scope: Set(scope),
         organiser_id: Set(owner.id),
         created_at: Set(now),
         last_used_at: Set(None),
         revoked_at: Set(None),
     })
-    .exec_with_returning(db)
+    .exec_with_returning(&txn)
     .await?;
+    audit::record(
+        &txn,
+        owner,
+        "api_token.create",
+        &row.name,
+        scope.as_str(),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
     Ok(CreatedToken {
         row,
         secret: format!("{PREFIX}{}", token.as_link_part()),
@@ -91,11 +82,13 @@ pub async fn list(db: &impl ConnectionTrait) -> Result<Vec<api_token::Model>, Db
 /// Revokes a token and returns it; None if there was no live token with
 /// this id.
 pub async fn revoke(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     id: Uuid,
+    by: Option<&organiser::Model>,
     now: DateTime<Utc>,
 ) -> Result<Option<api_token::Model>, DbErr> {
-    let Some(row) = api_token::Entity::find_by_id(id).one(db).await? else {
+    let txn = db::begin_write(db).await?;
+    let Some(row) = api_token::Entity::find_by_id(id).one(&txn).await? else {
         return Ok(None);
     };
     if row.revoked_at.is_some() {
@@ -104,8 +97,13 @@ pub async fn revoke(
     api_token::Entity::update_many()
         .col_expr(api_token::Column::RevokedAt, Expr::value(now))
         .filter(api_token::Column::Id.eq(id))
-        .exec(db)
+        .exec(&txn)
         .await?;
+    match by {
+        Some(who) => audit::record(&txn, who, "api_token.revoke", &row.name, "", now).await?,
+        None => audit::record_system(&txn, "api_token.revoke", &row.name, now).await?,
+    }
+    txn.commit().await?;
     Ok(Some(row))
 }
 
@@ -135,16 +133,14 @@ pub async fn authenticate(
     else {
         return Ok(None);
     };
-    let Some(scope) = Scope::parse(&row.scope) else {
-        return Ok(None);
-    };
+    let scope = row.scope;
     let Some(account) = organiser::Entity::find_by_id(row.organiser_id)
         .one(db)
         .await?
     else {
         return Ok(None);
     };
-    if !Role::parse(&account.role).is_some_and(|r| r.allows(Role::Organiser)) {
+    if !account.role.allows(Role::Organiser) {
         return Ok(None);
     }
     if row

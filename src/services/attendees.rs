@@ -1,21 +1,18 @@
-//! The organiser's view of who is coming: filtered, sorted, paged lists;
-//! counts per status and per member municipality; and organiser actions on
-//! single registrations.
+//! The organiser's view of who is coming: filtered, sorted, paged lists,
+//! and counts per status and per member municipality. Read queries only:
+//! changes to a registration are `services::registration`.
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Select,
 };
 use serde::Deserialize;
 use uuid::Uuid;
 
-use crate::db::entities::{event, invitation, municipality, organiser, registration};
-use crate::db::{self, events, registrations};
+use crate::db::entities::{event, invitation, municipality, registration};
+use crate::db::{events, registrations};
 use crate::domain::event::RegistrationStatus;
-use crate::domain::token::ManageToken;
-use crate::mail::enqueue::{InviteKind, MessageKind, enqueue};
-use crate::services::audit;
+use crate::domain::status::InvitationStatus;
 
 /// Rows per page in the attendee table.
 pub const PAGE_SIZE: u64 = 50;
@@ -66,7 +63,7 @@ impl AttendeeFilter {
             query = query.filter(registration::Column::SearchText.like(like));
         }
         if let Some(status) = RegistrationStatus::parse(self.status.trim()) {
-            query = query.filter(registration::Column::Status.eq(status.as_str()));
+            query = query.filter(registration::Column::Status.eq(status));
         }
         match self.municipality.trim() {
             "" => {}
@@ -124,7 +121,7 @@ pub async fn waitlist_positions(
         .select_only()
         .column(registration::Column::Id)
         .filter(registration::Column::EventId.eq(event_id))
-        .filter(registration::Column::Status.eq(RegistrationStatus::Waitlisted.as_str()))
+        .filter(registration::Column::Status.eq(RegistrationStatus::Waitlisted))
         .order_by_asc(registration::Column::WaitlistOrder)
         .into_tuple()
         .all(db)
@@ -146,7 +143,7 @@ pub async fn status_counts(
     db: &impl ConnectionTrait,
     event_id: i32,
 ) -> Result<StatusCounts, DbErr> {
-    let rows: Vec<(String, i64)> = registration::Entity::find()
+    let rows: Vec<(RegistrationStatus, i64)> = registration::Entity::find()
         .select_only()
         .column(registration::Column::Status)
         .column_as(registration::Column::Id.count(), "n")
@@ -158,10 +155,10 @@ pub async fn status_counts(
     let mut counts = StatusCounts::default();
     for (status, n) in rows {
         let n = u64::try_from(n).unwrap_or(0);
-        match status.as_str() {
-            "confirmed" => counts.confirmed = n,
-            "waitlisted" => counts.waitlisted = n,
-            _ => counts.cancelled = n,
+        match status {
+            RegistrationStatus::Confirmed => counts.confirmed = n,
+            RegistrationStatus::Waitlisted => counts.waitlisted = n,
+            RegistrationStatus::Cancelled => counts.cancelled = n,
         }
     }
     counts.checked_in = registration::Entity::find()
@@ -196,7 +193,7 @@ pub async fn by_municipality(
     event_id: i32,
 ) -> Result<Vec<MunicipalityLine>, DbErr> {
     let members = events::member_municipalities(db).await?;
-    let counts: Vec<(Option<String>, String, i64)> = registration::Entity::find()
+    let counts: Vec<(Option<String>, RegistrationStatus, i64)> = registration::Entity::find()
         .select_only()
         .column(registration::Column::MunicipalityCode)
         .column(registration::Column::Status)
@@ -212,7 +209,7 @@ pub async fn by_municipality(
         .column(invitation::Column::MunicipalityCode)
         .column_as(invitation::Column::Id.count(), "n")
         .filter(invitation::Column::EventId.eq(event_id))
-        .filter(invitation::Column::Status.eq("sent"))
+        .filter(invitation::Column::Status.eq(InvitationStatus::Sent))
         .group_by(invitation::Column::MunicipalityCode)
         .into_tuple()
         .all(db)
@@ -220,16 +217,16 @@ pub async fn by_municipality(
     Ok(members
         .into_iter()
         .map(|municipality::Model { code, name, .. }| {
-            let count = |status: &str| {
+            let count = |status: RegistrationStatus| {
                 counts
                     .iter()
-                    .filter(|(c, s, _)| c.as_deref() == Some(code.as_str()) && s == status)
+                    .filter(|(c, s, _)| c.as_deref() == Some(code.as_str()) && *s == status)
                     .map(|(_, _, n)| u64::try_from(*n).unwrap_or(0))
                     .sum()
             };
             MunicipalityLine {
-                confirmed: count("confirmed"),
-                waitlisted: count("waitlisted"),
+                confirmed: count(RegistrationStatus::Confirmed),
+                waitlisted: count(RegistrationStatus::Waitlisted),
                 invited_unanswered: invited
                     .iter()
                     .filter(|(c, _)| c.as_deref() == Some(code.as_str()))
@@ -242,25 +239,6 @@ pub async fn by_municipality(
         .collect())
 }
 
-/// What an organiser can do to one registration.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
-    Cancel,
-    Promote,
-    ResendConfirmation,
-    CheckIn,
-    UndoCheckIn,
-}
-
-/// Why an action could not be done.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ActionRefused {
-    /// Promote: every seat is taken; raise the capacity first.
-    NoSeat,
-    /// The registration is not in a state the action applies to.
-    NotApplicable,
-}
-
 /// A registration of `event` by id.
 pub async fn find(
     db: &impl ConnectionTrait,
@@ -271,119 +249,6 @@ pub async fn find(
         .one(db)
         .await?
         .filter(|r| r.event_id == event.id))
-}
-
-/// Carries out an organiser action, recording it in the audit log.
-pub async fn act(
-    db: &DatabaseConnection,
-    event: &event::Model,
-    target: &registration::Model,
-    action: Action,
-    who: &organiser::Model,
-    now: DateTime<Utc>,
-) -> Result<Result<(), ActionRefused>, DbErr> {
-    let label = format!("{} <{}>", target.name, target.email);
-    let result = match action {
-        Action::Cancel => {
-            if target.status == RegistrationStatus::Cancelled.as_str() {
-                Err(ActionRefused::NotApplicable)
-            } else {
-                super::manage::cancel(db, target.id, None, now).await?;
-                Ok(())
-            }
-        }
-        Action::Promote => promote(db, event, target, now).await?,
-        Action::ResendConfirmation => resend(db, target, now).await?,
-        Action::CheckIn | Action::UndoCheckIn => {
-            if target.status != RegistrationStatus::Confirmed.as_str() {
-                Err(ActionRefused::NotApplicable)
-            } else {
-                let at = (action == Action::CheckIn).then_some(now);
-                registration::Entity::update_many()
-                    .col_expr(registration::Column::CheckedInAt, Expr::value(at))
-                    .filter(registration::Column::Id.eq(target.id))
-                    .exec(db)
-                    .await?;
-                Ok(())
-            }
-        }
-    };
-    if result.is_ok() {
-        let name = match action {
-            Action::Cancel => "registration.cancel",
-            Action::Promote => "registration.promote",
-            Action::ResendConfirmation => "registration.resend",
-            Action::CheckIn => "registration.checkin",
-            Action::UndoCheckIn => "registration.undo_checkin",
-        };
-        audit::record(db, who, name, &event.slug, &label, now).await?;
-    }
-    Ok(result)
-}
-
-/// Moves a waitlisted registration to confirmed if a seat is free (the
-/// capacity rule holds for organisers too) and sends the invite.
-async fn promote(
-    db: &DatabaseConnection,
-    event: &event::Model,
-    target: &registration::Model,
-    now: DateTime<Utc>,
-) -> Result<Result<(), ActionRefused>, DbErr> {
-    let txn = db::begin_write(db).await?;
-    events::lock(&txn, event.id).await?;
-    let Some(current) = registration::Entity::find_by_id(target.id)
-        .one(&txn)
-        .await?
-    else {
-        return Ok(Err(ActionRefused::NotApplicable));
-    };
-    if current.status != RegistrationStatus::Waitlisted.as_str() {
-        return Ok(Err(ActionRefused::NotApplicable));
-    }
-    if !events::try_take_seat(&txn, event.id).await? {
-        return Ok(Err(ActionRefused::NoSeat));
-    }
-    let token = ManageToken::generate();
-    let mut row: registration::ActiveModel = current.into();
-    row.status = Set(RegistrationStatus::Confirmed.as_str().to_owned());
-    row.waitlist_order = Set(None);
-    row.manage_token_hash = Set(token.hash());
-    row.updated_at = Set(now);
-    let saved = row.update(&txn).await?;
-    enqueue(
-        &txn,
-        &saved,
-        MessageKind::Promoted,
-        Some(&token),
-        Some(InviteKind::Request),
-        None,
-        now,
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(Ok(()))
-}
-
-/// Sends the confirmation (or waitlist notice) again, with a fresh link.
-async fn resend(
-    db: &DatabaseConnection,
-    target: &registration::Model,
-    now: DateTime<Utc>,
-) -> Result<Result<(), ActionRefused>, DbErr> {
-    let (kind, invite) = match target.status.as_str() {
-        "confirmed" => (MessageKind::Confirmed, Some(InviteKind::Request)),
-        "waitlisted" => (MessageKind::Waitlisted, None),
-        _ => return Ok(Err(ActionRefused::NotApplicable)),
-    };
-    let txn = db::begin_write(db).await?;
-    let token = ManageToken::generate();
-    let mut row: registration::ActiveModel = target.clone().into();
-    row.manage_token_hash = Set(token.hash());
-    row.updated_at = Set(now);
-    let saved = row.update(&txn).await?;
-    enqueue(&txn, &saved, kind, Some(&token), invite, None, now).await?;
-    txn.commit().await?;
-    Ok(Ok(()))
 }
 
 /// Waitlist position for display (None unless waitlisted).
@@ -404,7 +269,7 @@ pub async fn per_day(
         .select_only()
         .column(registration::Column::CreatedAt)
         .filter(registration::Column::EventId.eq(event.id))
-        .filter(registration::Column::Status.ne(RegistrationStatus::Cancelled.as_str()))
+        .filter(registration::Column::Status.ne(RegistrationStatus::Cancelled))
         .into_tuple()
         .all(db)
         .await?;

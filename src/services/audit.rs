@@ -61,3 +61,27 @@ pub async fn recent(
         .all(db)
         .await
 }
+
+/// An organiser acting, for the audit log: the account, and the API client
+/// it acted through, if any.
+#[derive(Debug, Clone, Copy)]
+pub struct Actor<'a> {
+    pub account: &'a organiser::Model,
+    pub via: Option<&'a str>,
+}
+
+impl<'a> Actor<'a> {
+    /// In the back-office.
+    pub fn in_back_office(account: &'a organiser::Model) -> Self {
+        Self { account, via: None }
+    }
+
+    /// What the audit entry says: the API client the change came through,
+    /// or else `details`.
+    pub fn details(&self, details: &str) -> String {
+        match self.via {
+            Some(via) => format!("api: {via}"),
+            None => details.to_owned(),
+        }
+    }
+}

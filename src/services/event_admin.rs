@@ -11,7 +11,7 @@ use super::event_changes::{self, EventChange};
 use super::events::{EventSpec, Imported, ProgrammeSpec, save};
 use crate::db::entities::{event, organiser, programme_item, registration};
 use crate::db::{self, events};
-use crate::domain::event::{EventKind, EventStatus, RegistrationStatus, Visibility};
+use crate::domain::event::{EventStatus, RegistrationStatus};
 use crate::domain::event_form::{
     CheckedEvent, EventForm, NEW_EVENT_STATUS, ProgrammeLine, programme_text, slugify,
 };
@@ -36,7 +36,7 @@ pub fn form_from(event: &event::Model, programme: &[programme_item::Model]) -> E
     EventForm {
         title: event.title.clone(),
         slug: event.slug.clone(),
-        kind: event.kind.clone(),
+        kind: event.kind.to_string(),
         summary: event.summary.clone(),
         description: event.description.clone(),
         themes: event.themes.split('\n').collect::<Vec<_>>().join(", "),
@@ -54,7 +54,7 @@ pub fn form_from(event: &event::Model, programme: &[programme_item::Model]) -> E
             .registration_closes_at
             .map(|t| local(t, tz))
             .unwrap_or_default(),
-        visibility: event.visibility.clone(),
+        visibility: event.visibility.to_string(),
         organiser_email: event.organiser_email.clone(),
         programme: programme_text(&lines),
         confirm: String::new(),
@@ -145,7 +145,7 @@ pub async fn pending_change(
     current: &event::Model,
     checked: &CheckedEvent,
 ) -> anyhow::Result<Option<(EventChange, u64)>> {
-    let status = EventStatus::parse(&current.status).unwrap_or(EventStatus::Draft);
+    let status = current.status;
     let spec = spec_from(checked, current.slug.clone(), status);
     let tz: Tz = spec
         .time_zone
@@ -161,7 +161,7 @@ pub async fn pending_change(
     };
     let active = registration::Entity::find()
         .filter(registration::Column::EventId.eq(current.id))
-        .filter(registration::Column::Status.ne(RegistrationStatus::Cancelled.as_str()))
+        .filter(registration::Column::Status.ne(RegistrationStatus::Cancelled))
         .count(db)
         .await?;
     Ok((active > 0).then_some((change, active)))
@@ -191,7 +191,7 @@ pub async fn update(
         Some(slug) => unique_slug(db, slug, Some(current.id)).await?,
         None => current.slug.clone(),
     };
-    let status = EventStatus::parse(&current.status).unwrap_or(EventStatus::Draft);
+    let status = current.status;
     let outcome = save(
         db,
         Some(current.id),
@@ -227,18 +227,10 @@ pub async fn set_status(
         .await?
         .ok_or_else(|| anyhow::anyhow!("event {} vanished", current.id))?;
     let mut active: event::ActiveModel = before.clone().into();
-    active.status = Set(status.as_str().to_owned());
+    active.status = Set(status);
     active.updated_at = Set(now);
-    if status == EventStatus::Cancelled && before.status != EventStatus::Cancelled.as_str() {
-        active.calendar_sequence = Set(before.calendar_sequence + 1);
-    }
     let after = active.update(&txn).await?;
-    let notified = match event_changes::change_between(&before, &after) {
-        Some(EventChange::Cancelled) => {
-            event_changes::notify(&txn, &before, EventChange::Cancelled, now).await?
-        }
-        _ => 0,
-    };
+    let (_, _, notified) = event_changes::apply(&txn, &before, after, now).await?;
     audit::record(
         &txn,
         who,
@@ -248,7 +240,7 @@ pub async fn set_status(
         now,
     )
     .await?;
-    txn.commit().await?;
+    crate::mail::wake::commit(txn).await?;
     Ok(notified)
 }
 
@@ -265,13 +257,32 @@ pub async fn duplicate(
         .map_err(|e| anyhow::anyhow!("stored event does not parse: {e:?}"))?;
     let slug = unique_slug(db, &format!("{}-kopia", current.slug), None).await?;
     let mut spec = spec_from(&checked, slug.clone(), EventStatus::Draft);
-    spec.kind = EventKind::parse(&current.kind).unwrap_or(EventKind::NetworkMeeting);
-    spec.visibility = Visibility::parse(&current.visibility).unwrap_or(Visibility::Public);
+    spec.kind = current.kind;
+    spec.visibility = current.visibility;
     save(db, None, &spec).await?;
     audit::record(db, who, "event.duplicate", &slug, &current.slug, Utc::now()).await?;
     events::find_by_slug(db, &slug)
         .await?
         .ok_or_else(|| anyhow::anyhow!("event {slug} vanished"))
+}
+
+/// Makes a failed email of the event due again now, recording who asked in
+/// the same transaction, and wakes the mail worker. Returns whether there
+/// was such a failed email.
+pub async fn retry_email(
+    db: &DatabaseConnection,
+    event: &event::Model,
+    id: uuid::Uuid,
+    who: &organiser::Model,
+    now: DateTime<Utc>,
+) -> Result<bool, sea_orm::DbErr> {
+    let txn = db::begin_write(db).await?;
+    let retried = crate::mail::outbox::retry_one(&txn, id, now).await?;
+    if retried {
+        audit::record(&txn, who, "email.retry", &event.slug, &id.to_string(), now).await?;
+    }
+    crate::mail::wake::commit(txn).await?;
+    Ok(retried)
 }
 
 /// Every event, soonest first (for the dashboard).

@@ -220,16 +220,7 @@ pub async fn save(
     }
     let before = existing.clone();
     let mut active = match existing {
-        Some(model) => {
-            let moved = model.starts_at != starts_at
-                || model.ends_at != ends_at
-                || model.venue_name != spec.venue_name
-                || model.venue_address != spec.venue_address;
-            let sequence = model.calendar_sequence + i32::from(moved);
-            let mut active: event::ActiveModel = model.into();
-            active.calendar_sequence = Set(sequence);
-            active
-        }
+        Some(model) => model.into(),
         None => event::ActiveModel {
             confirmed_count: Set(0),
             waitlist_counter: Set(0),
@@ -239,7 +230,7 @@ pub async fn save(
         },
     };
     active.slug = Set(spec.slug.clone());
-    active.kind = Set(spec.kind.as_str().to_owned());
+    active.kind = Set(spec.kind);
     active.title = Set(spec.title.trim().to_owned());
     active.summary = Set(spec.summary.trim().to_owned());
     active.description = Set(spec.description.trim().to_owned());
@@ -253,8 +244,8 @@ pub async fn save(
     active.capacity = Set(capacity);
     active.registration_opens_at = Set(opens);
     active.registration_closes_at = Set(closes);
-    active.status = Set(spec.status.as_str().to_owned());
-    active.visibility = Set(spec.visibility.as_str().to_owned());
+    active.status = Set(spec.status);
+    active.visibility = Set(spec.visibility);
     active.organiser_email = Set(spec.organiser_email.clone());
     active.updated_at = Set(now);
     let saved: event::Model = active.save(&txn).await?.try_into_model()?;
@@ -279,15 +270,11 @@ pub async fn save(
     let outcome = match before {
         None => Imported::Created,
         Some(before) => {
-            let change = event_changes::change_between(&before, &saved);
-            let notified = match change {
-                Some(change) => event_changes::notify(&txn, &before, change, now).await?,
-                None => 0,
-            };
+            let (_, change, notified) = event_changes::apply(&txn, &before, saved, now).await?;
             Imported::Updated { change, notified }
         }
     };
-    txn.commit().await?;
+    crate::mail::wake::commit(txn).await?;
     Ok(outcome)
 }
 

@@ -1,6 +1,7 @@
 //! The attendee exports, CSV and Excel, shared by the back-office and the
 //! API. Both read the registrations as one cursor in batches, so memory
 //! stays flat whatever the size of the event.
+use crate::domain::event::RegistrationStatus;
 use std::collections::HashMap;
 
 use axum::body::Bytes;
@@ -11,6 +12,27 @@ use crate::db::entities::{event, municipality, registration};
 use crate::export::{AttendeeRow, CsvChunks, Headers, write_xlsx};
 use crate::i18n::Locale;
 use crate::services::attendees::AttendeeFilter;
+use crate::services::audit::{self, Actor};
+
+/// An export changes nothing but is a disclosure of personal data, so the
+/// audit log records who took it (before any row leaves).
+async fn record(
+    db: &DatabaseConnection,
+    event: &event::Model,
+    action: &str,
+    by: Actor<'_>,
+) -> Result<(), sea_orm::DbErr> {
+    let details = by.details("");
+    audit::record(
+        db,
+        by.account,
+        action,
+        &event.slug,
+        &details,
+        chrono::Utc::now(),
+    )
+    .await
+}
 
 /// The export's translated column headers.
 fn headers(locale: Locale) -> Headers {
@@ -42,7 +64,7 @@ struct ExportContext {
     members: HashMap<String, String>,
     positions: HashMap<uuid::Uuid, u64>,
     /// Each status's translated name, looked up once.
-    status_labels: HashMap<String, String>,
+    status_labels: HashMap<RegistrationStatus, String>,
 }
 
 /// The columns an export reads: only these are fetched and decoded.
@@ -57,7 +79,7 @@ struct Exported {
     phone: Option<String>,
     dietary_needs: Option<String>,
     accessibility_needs: Option<String>,
-    status: String,
+    status: RegistrationStatus,
     created_at: chrono::DateTime<chrono::Utc>,
     checked_in_at: Option<chrono::DateTime<chrono::Utc>>,
 }
@@ -82,14 +104,9 @@ impl ExportContext {
             tz: crate::views::format::zone(&event.time_zone),
             members,
             positions,
-            status_labels: ["confirmed", "waitlisted", "cancelled"]
-                .into_iter()
-                .map(|s| {
-                    (
-                        s.to_owned(),
-                        locale.t(&format!("admin.registration_status.{s}")),
-                    )
-                })
+            status_labels: RegistrationStatus::ALL
+                .iter()
+                .map(|&s| (s, locale.t(&format!("admin.registration_status.{s}"))))
                 .collect(),
         })
     }
@@ -164,7 +181,7 @@ impl ExportContext {
                 .status_labels
                 .get(&r.status)
                 .cloned()
-                .unwrap_or_else(|| r.status.clone()),
+                .unwrap_or_else(|| r.status.to_string()),
             waitlist_position: self.positions.get(&r.id).copied(),
             registered_at: r.created_at.with_timezone(&self.tz).naive_local(),
             checked_in_at: r
@@ -188,8 +205,10 @@ pub async fn csv_stream(
     event: &event::Model,
     filter: AttendeeFilter,
     locale: Locale,
+    by: Actor<'_>,
 ) -> anyhow::Result<impl Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static> {
     let context = ExportContext::new(db, event, filter, locale).await?;
+    record(db, event, "export.csv", by).await?;
     let chunks = CsvChunks::new(&headers(locale))?;
     let first = Bytes::copy_from_slice(chunks.header_bytes());
     let batches = context.spawn_batches(db.clone());
@@ -220,8 +239,10 @@ pub async fn xlsx_file(
     event: &event::Model,
     filter: AttendeeFilter,
     locale: Locale,
+    by: Actor<'_>,
 ) -> anyhow::Result<tokio::fs::File> {
     let context = ExportContext::new(db, event, filter, locale).await?;
+    record(db, event, "export.xlsx", by).await?;
     let file = tempfile::Builder::new().suffix(".xlsx").tempfile()?;
     let path = file.path().to_owned();
     let headers = headers(locale);

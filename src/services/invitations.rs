@@ -15,9 +15,7 @@ use crate::domain::token::ManageToken;
 use crate::mail::enqueue::{MessageKind, enqueue_invitation};
 use crate::services::audit;
 
-pub const SENT: &str = "sent";
-pub const REGISTERED: &str = "registered";
-pub const DECLINED: &str = "declined";
+pub use crate::domain::status::InvitationStatus;
 
 /// One person to invite, checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -182,7 +180,7 @@ pub async fn invite(
             municipality_code: Set(invitee.municipality_code),
             organisation: Set(invitee.organisation),
             token_hash: Set(token.hash()),
-            status: Set(SENT.to_owned()),
+            status: Set(InvitationStatus::Sent),
             registration_id: Set(None),
             created_at: Set(now),
             updated_at: Set(now),
@@ -203,7 +201,7 @@ pub async fn invite(
         now,
     )
     .await?;
-    txn.commit().await?;
+    crate::mail::wake::commit(txn).await?;
     Ok((created, already))
 }
 
@@ -232,11 +230,11 @@ pub async fn decline(
     invitation: &invitation::Model,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    if invitation.status == REGISTERED {
+    if invitation.status == InvitationStatus::Registered {
         return Ok(());
     }
     let mut row: invitation::ActiveModel = invitation.clone().into();
-    row.status = Set(DECLINED.to_owned());
+    row.status = Set(InvitationStatus::Declined);
     row.updated_at = Set(now);
     row.update(db).await?;
     Ok(())
@@ -253,7 +251,7 @@ pub async fn remind(
     let txn = db::begin_write(db).await?;
     let waiting = invitation::Entity::find()
         .filter(invitation::Column::EventId.eq(event.id))
-        .filter(invitation::Column::Status.eq(SENT))
+        .filter(invitation::Column::Status.eq(InvitationStatus::Sent))
         .all(&txn)
         .await?;
     let mut sent = 0;
@@ -282,7 +280,7 @@ pub async fn remind(
         now,
     )
     .await?;
-    txn.commit().await?;
+    crate::mail::wake::commit(txn).await?;
     Ok(sent)
 }
 

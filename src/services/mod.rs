@@ -8,6 +8,5 @@ pub mod event_changes;
 pub mod events;
 pub mod exports;
 pub mod invitations;
-pub mod manage;
-pub mod register;
+pub mod registration;
 pub mod retention;

@@ -7,6 +7,7 @@ use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 
 use crate::config::PrivacySettings;
 use crate::db::entities::{event, invitation, outbox, registration};
+use crate::domain::status::OutboxStatus;
 use crate::services::audit;
 
 /// What one run did.
@@ -68,9 +69,7 @@ pub async fn run(
     // Sent and failed emails hold an address; they are kept as long as the
     // registration data, for the organisers' email log, then deleted.
     report.emails_deleted = outbox::Entity::delete_many()
-        .filter(
-            outbox::Column::Status.is_in([crate::mail::outbox::SENT, crate::mail::outbox::FAILED]),
-        )
+        .filter(outbox::Column::Status.is_in([OutboxStatus::Sent, OutboxStatus::Failed]))
         .filter(outbox::Column::CreatedAt.lt(anonymise_cutoff))
         .exec(db)
         .await?

@@ -133,7 +133,8 @@ async fn organiser_actions_keep_capacity_and_send_their_emails() {
         .unwrap()
         .unwrap();
     assert_eq!(
-        promoted.status, "confirmed",
+        promoted.status,
+        RegistrationStatus::Confirmed,
         "cancelling passes the seat on"
     );
     app.post_with(

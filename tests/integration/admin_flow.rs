@@ -164,7 +164,7 @@ async fn a_new_organiser_runs_a_meeting_from_the_browser() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(anna_invitation.status, "registered");
+    assert_eq!(anna_invitation.status, InvitationStatus::Registered);
     wait_for_messages(maildir.path(), 4, 30).await;
 
     // The municipality view counts Skövde, and Luleå as invited-but-silent.

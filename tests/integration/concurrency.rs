@@ -42,8 +42,14 @@ async fn two_hundred_concurrent_registrations_for_fifty_seats_confirm_exactly_fi
         .all(&first.state.db)
         .await
         .unwrap();
-    let confirmed = rows.iter().filter(|r| r.status == "confirmed").count();
-    let waitlisted: Vec<_> = rows.iter().filter(|r| r.status == "waitlisted").collect();
+    let confirmed = rows
+        .iter()
+        .filter(|r| r.status == RegistrationStatus::Confirmed)
+        .count();
+    let waitlisted: Vec<_> = rows
+        .iter()
+        .filter(|r| r.status == RegistrationStatus::Waitlisted)
+        .collect();
     assert_eq!(rows.len(), 200);
     assert_eq!(confirmed, 50);
     assert_eq!(waitlisted.len(), 150);
@@ -92,7 +98,22 @@ async fn concurrent_cancellations_promote_each_waiting_person_once() {
         .all(&first.state.db)
         .await
         .unwrap();
-    assert_eq!(rows.iter().filter(|r| r.status == "confirmed").count(), 10);
-    assert_eq!(rows.iter().filter(|r| r.status == "waitlisted").count(), 0);
-    assert_eq!(rows.iter().filter(|r| r.status == "cancelled").count(), 10);
+    assert_eq!(
+        rows.iter()
+            .filter(|r| r.status == RegistrationStatus::Confirmed)
+            .count(),
+        10
+    );
+    assert_eq!(
+        rows.iter()
+            .filter(|r| r.status == RegistrationStatus::Waitlisted)
+            .count(),
+        0
+    );
+    assert_eq!(
+        rows.iter()
+            .filter(|r| r.status == RegistrationStatus::Cancelled)
+            .count(),
+        10
+    );
 }

@@ -159,7 +159,7 @@ async fn confirmation_edit_and_cancellation_keep_one_invite_up_to_date() {
     assert_eq!(ids.len(), 4, "each message has its own Message-ID");
     // Sent rows no longer hold the manage link.
     for row in outbox::Entity::find().all(&app.state.db).await.unwrap() {
-        assert_eq!(row.status, "sent");
+        assert_eq!(row.status, OutboxStatus::Sent);
         assert!(!row.payload.contains("token"), "{}", row.payload);
     }
 }
@@ -258,7 +258,7 @@ async fn moving_or_cancelling_the_event_updates_every_calendar() {
     spec.ends_at += Duration::hours(2);
     spec.venue_name = "Almedalsbiblioteket".into();
     import(&app.state.db, &spec).await.unwrap();
-    app.state.mail_wakeup.notify_one();
+    anmalan::mail::wake::wake();
     let mails = wait_for_messages(dir.path(), 4, 20).await;
     let moved = mails
         .iter()
@@ -278,7 +278,7 @@ async fn moving_or_cancelling_the_event_updates_every_calendar() {
 
     spec.status = anmalan::domain::event::EventStatus::Cancelled;
     import(&app.state.db, &spec).await.unwrap();
-    app.state.mail_wakeup.notify_one();
+    anmalan::mail::wake::wake();
     let mails = wait_for_messages(dir.path(), 6, 20).await;
     let cancelled = mails
         .iter()

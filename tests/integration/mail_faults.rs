@@ -40,7 +40,7 @@ async fn fifty_registrations_while_smtp_is_down_are_all_delivered_once_it_is_bac
     assert!(received(dir.path()).is_empty());
     let pending = outbox::Entity::find().all(&app.state.db).await.unwrap();
     assert_eq!(pending.len(), 50);
-    assert!(pending.iter().all(|r| r.status != "sent"));
+    assert!(pending.iter().all(|r| r.status != OutboxStatus::Sent));
     assert!(
         pending.iter().any(|r| r.last_error.is_some()),
         "the failure is recorded"
@@ -69,7 +69,7 @@ async fn a_451_is_retried_and_the_message_arrives_once() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(row.status, "sent");
+    assert_eq!(row.status, OutboxStatus::Sent);
     assert_eq!(row.attempts, 2, "refused once, then accepted");
 }
 
@@ -83,13 +83,16 @@ async fn a_550_marks_the_message_failed_and_the_outbox_command_shows_it() {
     let mut row = None;
     for _ in 0..100 {
         row = outbox::Entity::find().one(&app.state.db).await.unwrap();
-        if row.as_ref().is_some_and(|r| r.status == "failed") {
+        if row
+            .as_ref()
+            .is_some_and(|r| r.status == OutboxStatus::Failed)
+        {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     let row = row.unwrap();
-    assert_eq!(row.status, "failed");
+    assert_eq!(row.status, OutboxStatus::Failed);
     assert_eq!(row.attempts, 1, "a permanent failure is not retried");
     assert!(
         row.last_error

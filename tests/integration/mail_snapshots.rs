@@ -11,11 +11,12 @@ fn text_of(kind: MessageKind, status: &str, locale: &str) -> String {
     let at = Utc.with_ymd_and_hms(2027, 6, 29, 8, 0, 0).unwrap();
     let mut event = fixtures::event(at);
     if kind == MessageKind::EventCancelled {
-        event.status = "cancelled".into();
+        event.status = anmalan::domain::event::EventStatus::Cancelled;
     }
     let programme = fixtures::programme(&event);
     let mut registration = fixtures::registration(&event, "Åsa Öberg");
-    registration.status = status.into();
+    registration.status =
+        anmalan::domain::event::RegistrationStatus::parse(status).expect("a stored status");
     registration.locale = locale.into();
     let with_link = matches!(
         kind,

@@ -81,7 +81,7 @@ async fn a_registrant_downloads_their_data_and_then_deletes_it() {
         .iter()
         .find(|r| r.email.is_empty())
         .expect("anonymised row");
-    assert_eq!(erased.status, "cancelled");
+    assert_eq!(erased.status, RegistrationStatus::Cancelled);
     assert_eq!(erased.name, "");
     assert_eq!(erased.dietary_needs, None);
     assert_eq!(
@@ -91,7 +91,7 @@ async fn a_registrant_downloads_their_data_and_then_deletes_it() {
     );
     for message in outbox::Entity::find().all(&app.state.db).await.unwrap() {
         if message.registration_id == Some(erased.id) {
-            assert_eq!(message.status, "sent");
+            assert_eq!(message.status, OutboxStatus::Sent);
             assert_eq!(message.recipient, "", "no address kept");
             assert!(!message.payload.contains("anna"), "{}", message.payload);
         }
@@ -176,7 +176,8 @@ async fn retention_erases_needs_then_anonymises_as_the_clock_moves() {
         );
         assert_eq!(row.municipality_code.as_deref(), Some("2580"));
         assert_eq!(
-            row.status, "confirmed",
+            row.status,
+            RegistrationStatus::Confirmed,
             "status and times survive for statistics"
         );
     }

@@ -220,7 +220,7 @@ async fn registering_twice_with_the_same_email_keeps_one_registration_and_hides_
         .await
         .unwrap();
     assert_eq!(rows, 1);
-    let kinds: Vec<String> = anmalan::db::entities::outbox::Entity::find()
+    let kinds: Vec<MessageKind> = anmalan::db::entities::outbox::Entity::find()
         .all(&app.state.db)
         .await
         .unwrap()
@@ -228,7 +228,7 @@ async fn registering_twice_with_the_same_email_keeps_one_registration_and_hides_
         .map(|row| row.kind)
         .collect();
     assert!(
-        kinds.contains(&"link-again".to_owned()),
+        kinds.contains(&MessageKind::LinkAgain),
         "the link is emailed: {kinds:?}"
     );
 
@@ -267,7 +267,8 @@ async fn a_full_event_puts_people_on_the_waitlist_and_a_cancellation_promotes_th
         .unwrap()
         .unwrap();
     assert_eq!(
-        promoted.status, "confirmed",
+        promoted.status,
+        RegistrationStatus::Confirmed,
         "the first on the waitlist got the seat"
     );
     // Only hashes are stored, so the promotion email carries a new link and
@@ -281,15 +282,15 @@ async fn a_full_event_puts_people_on_the_waitlist_and_a_cancellation_promotes_th
         .await
         .unwrap();
     assert_eq!(confirmed, 2);
-    let kinds: Vec<String> = anmalan::db::entities::outbox::Entity::find()
+    let kinds: Vec<MessageKind> = anmalan::db::entities::outbox::Entity::find()
         .all(&app.state.db)
         .await
         .unwrap()
         .into_iter()
         .map(|row| row.kind)
         .collect();
-    assert!(kinds.contains(&"promoted".to_owned()));
-    assert!(kinds.contains(&"cancelled".to_owned()));
+    assert!(kinds.contains(&MessageKind::Promoted));
+    assert!(kinds.contains(&MessageKind::Cancelled));
 }
 
 #[tokio::test]

@@ -122,7 +122,9 @@ async fn three_processes_keep_capacity_and_a_killed_one_loses_nothing() {
     let rows = registration::Entity::find().all(&db).await.unwrap();
     assert_eq!(rows.len(), 60, "every committed registration is there");
     assert_eq!(
-        rows.iter().filter(|r| r.status == "confirmed").count(),
+        rows.iter()
+            .filter(|r| r.status == RegistrationStatus::Confirmed)
+            .count(),
         30,
         "capacity held across processes"
     );
@@ -136,7 +138,7 @@ async fn three_processes_keep_capacity_and_a_killed_one_loses_nothing() {
             .await
             .unwrap()
             .into_iter()
-            .filter(|r| r.status != "sent")
+            .filter(|r| r.status != OutboxStatus::Sent)
             .count();
         if unsent == 0 {
             break;

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::event::{EventKind, EventStatus, Visibility};
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "events")]
 pub struct Model {
@@ -7,7 +9,7 @@ pub struct Model {
     pub id: i32,
     #[sea_orm(unique)]
     pub slug: String,
-    pub kind: String,
+    pub kind: EventKind,
     pub title: String,
     pub summary: String,
     pub description: String,
@@ -21,8 +23,8 @@ pub struct Model {
     pub capacity: Option<i32>,
     pub registration_opens_at: Option<DateTimeUtc>,
     pub registration_closes_at: Option<DateTimeUtc>,
-    pub status: String,
-    pub visibility: String,
+    pub status: EventStatus,
+    pub visibility: Visibility,
     pub organiser_email: String,
     pub confirmed_count: i32,
     pub waitlist_counter: i32,

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::status::SubmissionOutcome;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "form_submissions")]
 pub struct Model {
@@ -7,7 +9,7 @@ pub struct Model {
     pub key_hash: String,
     pub registration_id: Option<Uuid>,
     pub sealed_token: Option<String>,
-    pub outcome: String,
+    pub outcome: SubmissionOutcome,
     pub created_at: DateTimeUtc,
 }
 

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::status::InvitationStatus;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "invitations")]
 pub struct Model {
@@ -13,7 +15,7 @@ pub struct Model {
     pub organisation: Option<String>,
     #[sea_orm(unique)]
     pub token_hash: String,
-    pub status: String,
+    pub status: InvitationStatus,
     pub registration_id: Option<Uuid>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

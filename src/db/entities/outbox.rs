@@ -1,17 +1,19 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::status::{MessageKind, OutboxStatus};
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "outbox")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub recipient: String,
-    pub kind: String,
+    pub kind: MessageKind,
     pub registration_id: Option<Uuid>,
     pub payload: String,
     #[sea_orm(unique)]
     pub dedupe_key: String,
-    pub status: String,
+    pub status: OutboxStatus,
     pub attempts: i32,
     pub next_attempt_at: DateTimeUtc,
     pub lease_until: Option<DateTimeUtc>,

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::event::RegistrationStatus;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "registrations")]
 pub struct Model {
@@ -17,7 +19,7 @@ pub struct Model {
     pub accessibility_needs: Option<String>,
     pub locale: String,
     pub consented_at: DateTimeUtc,
-    pub status: String,
+    pub status: RegistrationStatus,
     pub waitlist_order: Option<i32>,
     #[sea_orm(unique)]
     pub manage_token_hash: String,

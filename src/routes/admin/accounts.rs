@@ -55,8 +55,9 @@ pub async fn create(
 ) -> Result<Response, AppError> {
     who.require(Role::Admin)?;
     let role = Role::parse(&form.role).unwrap_or(Role::Organiser);
-    match accounts::create(
+    match accounts::create_by(
         &state.db,
+        Some(&who.account),
         &form.email,
         &form.name,
         role,
@@ -65,18 +66,7 @@ pub async fn create(
     )
     .await
     {
-        Ok(created) => {
-            audit::record(
-                &state.db,
-                &who.account,
-                "account.create",
-                &created.email,
-                role.as_str(),
-                Utc::now(),
-            )
-            .await?;
-            Ok(Redirect::to("/admin/accounts?done=account_created").into_response())
-        }
+        Ok(_) => Ok(Redirect::to("/admin/accounts?done=account_created").into_response()),
         Err(accounts::AccountError::Db(err)) => Err(err.into()),
         Err(err) => {
             let all = organiser::Entity::find()

@@ -15,7 +15,6 @@ use crate::domain::role::Role;
 use crate::error::AppError;
 use crate::i18n::Locale;
 use crate::services::api_tokens::{self, Scope};
-use crate::services::audit;
 use crate::views::admin::api_tokens::{self as view, TokenPage};
 
 /// The longest token name.
@@ -108,15 +107,6 @@ pub async fn create(
     let scope = Scope::parse(&form.scope).unwrap_or(Scope::Read);
     let now = Utc::now();
     let created = api_tokens::create(&state.db, &who.account, name, scope, now).await?;
-    audit::record(
-        &state.db,
-        &who.account,
-        "api_token.create",
-        name,
-        scope.as_str(),
-        now,
-    )
-    .await?;
     let page = render(
         &state,
         &who,
@@ -138,17 +128,8 @@ pub async fn revoke(
 ) -> Result<Response, AppError> {
     who.require(Role::Admin)?;
     let now = Utc::now();
-    let revoked = api_tokens::revoke(&state.db, id, now)
+    api_tokens::revoke(&state.db, id, Some(&who.account), now)
         .await?
         .ok_or(AppError::NotFound)?;
-    audit::record(
-        &state.db,
-        &who.account,
-        "api_token.revoke",
-        &revoked.name,
-        "",
-        now,
-    )
-    .await?;
     Ok(Redirect::to("/admin/api-tokens?done=token_revoked").into_response())
 }

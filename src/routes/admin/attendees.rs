@@ -17,9 +17,10 @@ use crate::domain::role::Role;
 use crate::domain::token::SubmissionKey;
 use crate::error::AppError;
 use crate::i18n::Locale;
-use crate::services::attendees::{self, Action, ActionRefused, AttendeeFilter};
+use crate::services::attendees::{self, AttendeeFilter};
 use crate::services::exports;
-use crate::services::register::{RegisterOptions, RegisterOutcome, register_with};
+use crate::services::registration::{Action, ActionRefused, Edited, Organiser, organiser};
+use crate::services::registration::{RegisterOptions, RegisterOutcome, register_with};
 use crate::views::admin::attendees as view;
 use crate::views::components::FormErrors;
 
@@ -119,7 +120,7 @@ pub async fn add(
     };
     let options = RegisterOptions {
         invitation: None,
-        by_organiser: true,
+        by_organiser: Some(Organiser::in_back_office(&who.account)),
     };
     let outcome = register_with(
         &state.db,
@@ -131,20 +132,8 @@ pub async fn add(
         options,
     )
     .await?;
-    state.mail_wakeup.notify_one();
     let done = match outcome {
-        RegisterOutcome::Registered(_) | RegisterOutcome::Repeated(_) => {
-            crate::services::audit::record(
-                &state.db,
-                &who.account,
-                "registration.add",
-                &slug,
-                new.email.as_str(),
-                Utc::now(),
-            )
-            .await?;
-            "added"
-        }
+        RegisterOutcome::Registered { .. } | RegisterOutcome::Repeated { .. } => "added",
         RegisterOutcome::AlreadyRegistered => "already_registered",
         RegisterOutcome::NotOpen(_) => "not_open",
     };
@@ -179,9 +168,15 @@ pub async fn act(
     let target = attendees::find(&state.db, &event, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let result =
-        attendees::act(&state.db, &event, &target, action, &who.account, Utc::now()).await?;
-    state.mail_wakeup.notify_one();
+    let result = organiser::act(
+        &state.db,
+        &event,
+        &target,
+        action,
+        Organiser::in_back_office(&who.account),
+        Utc::now(),
+    )
+    .await?;
     if door {
         let q: String = url::form_urlencoded::byte_serialize(form.q.as_bytes()).collect();
         return Ok(Redirect::to(&format!("/admin/events/{slug}/checkin?q={q}")).into_response());
@@ -221,9 +216,8 @@ pub async fn export_csv(
 ) -> Result<Response, AppError> {
     who.require(Role::Organiser)?;
     let event = event_by_slug(&state, &slug).await?;
-    let stream = exports::csv_stream(&state.db, &event, filter, locale).await?;
-    crate::services::audit::record(&state.db, &who.account, "export.csv", &slug, "", Utc::now())
-        .await?;
+    let by = Organiser::in_back_office(&who.account);
+    let stream = exports::csv_stream(&state.db, &event, filter, locale, by).await?;
     Ok(download(
         "text/csv; charset=utf-8",
         &format!("{slug}-deltagare.csv"),
@@ -242,16 +236,8 @@ pub async fn export_xlsx(
 ) -> Result<Response, AppError> {
     who.require(Role::Organiser)?;
     let event = event_by_slug(&state, &slug).await?;
-    let reopened = exports::xlsx_file(&state.db, &event, filter, locale).await?;
-    crate::services::audit::record(
-        &state.db,
-        &who.account,
-        "export.xlsx",
-        &slug,
-        "",
-        Utc::now(),
-    )
-    .await?;
+    let by = Organiser::in_back_office(&who.account);
+    let reopened = exports::xlsx_file(&state.db, &event, filter, locale, by).await?;
     let body = Body::from_stream(tokio_util::io::ReaderStream::new(reopened));
     Ok(download(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -303,21 +289,10 @@ pub async fn edit(
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
-    let managed = crate::services::manage::Managed {
-        registration: row.clone(),
-        event: event.clone(),
-        waitlist_position: None,
+    let by = Organiser::in_back_office(&who.account);
+    let done = match organiser::edit(&state.db, &event, &row, &edit, by, Utc::now()).await? {
+        Edited::Saved => "saved",
+        Edited::Cancelled | Edited::Missing => "not_applicable",
     };
-    crate::services::manage::edit(&state.db, &managed, &edit, None, Utc::now()).await?;
-    crate::services::audit::record(
-        &state.db,
-        &who.account,
-        "registration.edit",
-        &slug,
-        &row.email,
-        Utc::now(),
-    )
-    .await?;
-    state.mail_wakeup.notify_one();
-    Ok(Redirect::to(&format!("/admin/events/{slug}/attendees?done=saved")).into_response())
+    Ok(Redirect::to(&format!("/admin/events/{slug}/attendees?done={done}")).into_response())
 }

@@ -1,4 +1,5 @@
 //! The check-in page at the door.
+use crate::domain::event::RegistrationStatus;
 use axum::extract::{Path, Query, State};
 use maud::Markup;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
@@ -34,14 +35,14 @@ pub async fn page(
     let event = event_by_slug(&state, &slug).await?;
     let filter = AttendeeFilter {
         q: search.q.clone(),
-        status: "confirmed".into(),
+        status: RegistrationStatus::Confirmed.to_string(),
         ..Default::default()
     };
     let rows = filter.apply(event.id).limit(200).all(&state.db).await?;
     let counts = attendees::status_counts(&state.db, event.id).await?;
     let arrived = registration::Entity::find()
         .filter(registration::Column::EventId.eq(event.id))
-        .filter(registration::Column::Status.eq("confirmed"))
+        .filter(registration::Column::Status.eq(RegistrationStatus::Confirmed))
         .filter(registration::Column::CheckedInAt.is_not_null());
     let arrived = sea_orm::PaginatorTrait::count(arrived, &state.db).await?;
     Ok(view::render(

@@ -1,5 +1,6 @@
 //! Events in the back-office: dashboard, create, edit, status changes, and
 //! the email log.
+use crate::domain::status::OutboxStatus;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -11,7 +12,7 @@ use super::session::CurrentOrganiser;
 use super::{Done, event_by_slug};
 use crate::app::AppState;
 use crate::db::events as event_queries;
-use crate::domain::event::EventStatus;
+use crate::domain::event::{EventKind, EventStatus, Visibility};
 use crate::domain::event_form::EventForm;
 use crate::domain::role::Role;
 use crate::error::AppError;
@@ -41,11 +42,11 @@ pub async fn dashboard(
         let counts = attendees::status_counts(&state.db, event.id).await?;
         let mail = outbox::for_event(&state.db, event.id).await?;
         lines.push(dashboard_view::EventLine {
-            mail_pending: mail
+            mail_pending: mail.iter().filter(|m| m.status.in_flight()).count(),
+            mail_failed: mail
                 .iter()
-                .filter(|m| m.status == "pending" || m.status == "sending")
+                .filter(|m| m.status == OutboxStatus::Failed)
                 .count(),
-            mail_failed: mail.iter().filter(|m| m.status == "failed").count(),
             event,
             counts,
         });
@@ -62,8 +63,8 @@ pub async fn new_page(
     who.require(Role::Organiser)?;
     let members = event_queries::member_municipalities(&state.db).await?;
     let form = EventForm {
-        kind: "network-meeting".into(),
-        visibility: "public".into(),
+        kind: EventKind::NetworkMeeting.to_string(),
+        visibility: Visibility::Public.to_string(),
         organiser_email: who.account.email.clone(),
         ..Default::default()
     };
@@ -191,7 +192,6 @@ pub async fn edit(
         );
     }
     let (saved, _) = event_admin::update(&state.db, &event, &checked, &who.account).await?;
-    state.mail_wakeup.notify_one();
     Ok(to_event(&saved.slug, "saved"))
 }
 
@@ -204,7 +204,6 @@ async fn change_status(
     who.require(Role::Organiser)?;
     let event = event_by_slug(state, slug).await?;
     event_admin::set_status(&state.db, &event, status, &who.account, Utc::now()).await?;
-    state.mail_wakeup.notify_one();
     Ok(to_event(slug, status.as_str()))
 }
 
@@ -285,18 +284,8 @@ pub async fn retry_email(
     Path((slug, id)): Path<(String, uuid::Uuid)>,
 ) -> Result<Response, AppError> {
     who.require(Role::Organiser)?;
-    event_by_slug(&state, &slug).await?;
-    outbox::retry_one(&state.db, id, Utc::now()).await?;
-    crate::services::audit::record(
-        &state.db,
-        &who.account,
-        "email.retry",
-        &slug,
-        &id.to_string(),
-        Utc::now(),
-    )
-    .await?;
-    state.mail_wakeup.notify_one();
+    let event = event_by_slug(&state, &slug).await?;
+    event_admin::retry_email(&state.db, &event, id, &who.account, Utc::now()).await?;
     Ok(Redirect::to(&format!("/admin/events/{slug}/emails")).into_response())
 }
 

@@ -64,7 +64,6 @@ async fn invite_records(
         invitations::parse_records(records, |code| members.iter().any(|m| m.code == code));
     let (created, already) =
         invitations::invite(&state.db, event, valid, &who.account, Utc::now()).await?;
-    state.mail_wakeup.notify_one();
     rejected.extend(already);
     if rejected.is_empty() {
         return Ok(Redirect::to(&format!(
@@ -154,6 +153,5 @@ pub async fn remind(
     who.require(Role::Organiser)?;
     let event = event_by_slug(&state, &slug).await?;
     invitations::remind(&state.db, &event, &who.account, Utc::now()).await?;
-    state.mail_wakeup.notify_one();
     Ok(Redirect::to(&format!("/admin/events/{slug}/invitations?done=reminded")).into_response())
 }

@@ -81,7 +81,7 @@ impl FromRequestParts<AppState> for CurrentOrganiser {
             .map_err(|e| AppError::from(e).into_response())?;
         match account {
             Some(account) => {
-                let role = Role::parse(&account.role).unwrap_or(Role::Checkin);
+                let role = account.role;
                 Ok(Self { account, role })
             }
             None => Err(to_login()),

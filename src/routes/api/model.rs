@@ -7,33 +7,8 @@ use uuid::Uuid;
 use crate::db::entities::{event, registration};
 use crate::services::attendees::{MunicipalityLine, StatusCounts};
 
-/// The state of a registration.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum RegistrationState {
-    Confirmed,
-    Waitlisted,
-    Cancelled,
-}
-
-impl RegistrationState {
-    fn from_stored(text: &str) -> Self {
-        match text {
-            "confirmed" => Self::Confirmed,
-            "waitlisted" => Self::Waitlisted,
-            _ => Self::Cancelled,
-        }
-    }
-
-    /// The stored name, as the back-office filter takes it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Confirmed => "confirmed",
-            Self::Waitlisted => "waitlisted",
-            Self::Cancelled => "cancelled",
-        }
-    }
-}
+/// The state of a registration (the stored status).
+pub use crate::domain::event::RegistrationStatus as RegistrationState;
 
 /// How many registrations an event has.
 #[derive(Debug, Serialize, ToSchema)]
@@ -92,10 +67,10 @@ impl EventSummary {
         Self {
             slug: event.slug.clone(),
             title: event.title.clone(),
-            kind: event.kind.clone(),
+            kind: event.kind.to_string(),
             summary: event.summary.clone(),
-            status: event.status.clone(),
-            visibility: event.visibility.clone(),
+            status: event.status.to_string(),
+            visibility: event.visibility.to_string(),
             starts_at: event.starts_at,
             ends_at: event.ends_at,
             time_zone: event.time_zone.clone(),
@@ -195,7 +170,7 @@ impl Registration {
         Self {
             id: row.id,
             event: slug.to_owned(),
-            status: RegistrationState::from_stored(&row.status),
+            status: row.status,
             name: row.name,
             email: row.email,
             municipality_code: row.municipality_code,

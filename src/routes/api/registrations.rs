@@ -1,4 +1,5 @@
 //! Registrations of an event: list, get, create, cancel, and the CSV export.
+use crate::domain::event::RegistrationStatus;
 use axum::Json;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
@@ -17,9 +18,10 @@ use crate::db::entities::event;
 use crate::domain::registration::RegistrationForm;
 use crate::domain::token::SubmissionKey;
 use crate::i18n::Locale;
-use crate::services::attendees::{self, Action, AttendeeFilter, PAGE_SIZE};
-use crate::services::register::{RegisterOptions, RegisterOutcome, register_with};
-use crate::services::{audit, exports, register};
+use crate::services::attendees::{self, AttendeeFilter, PAGE_SIZE};
+use crate::services::exports;
+use crate::services::registration::{Action, Organiser, organiser};
+use crate::services::registration::{RegisterOptions, RegisterOutcome, register_with};
 
 /// The header that makes a create safe to retry.
 const IDEMPOTENCY_KEY: &str = "idempotency-key";
@@ -83,7 +85,10 @@ pub async fn list(
     let (filter, per_page) = query.filter(locale)?;
     let event = super::event_by_slug(&state, &slug).await?;
     let (rows, total) = attendees::page_sized(&state.db, event.id, &filter, per_page).await?;
-    let positions = if rows.iter().any(|r| r.status == "waitlisted") {
+    let positions = if rows
+        .iter()
+        .any(|r| r.status == RegistrationStatus::Waitlisted)
+    {
         attendees::waitlist_positions(&state.db, event.id).await?
     } else {
         Default::default()
@@ -281,15 +286,17 @@ pub async fn create(
     };
     let options = RegisterOptions {
         invitation: None,
-        by_organiser: true,
+        by_organiser: Some(Organiser {
+            account: &caller.0.account,
+            via: Some(&caller.0.token.name),
+        }),
     };
     let now = Utc::now();
     let outcome = register_with(&state.db, &event, &new, &key, mail_locale, now, options).await?;
     metrics::counter!("registrations_total", "outcome" => outcome.label()).increment(1);
-    state.mail_wakeup.notify_one();
-    let status = match outcome {
-        RegisterOutcome::Registered(_) => StatusCode::CREATED,
-        RegisterOutcome::Repeated(_) => StatusCode::OK,
+    let (status, id) = match outcome {
+        RegisterOutcome::Registered { id, .. } => (StatusCode::CREATED, id),
+        RegisterOutcome::Repeated { id, .. } => (StatusCode::OK, id),
         RegisterOutcome::AlreadyRegistered => {
             return Err(ApiError::named(
                 StatusCode::CONFLICT,
@@ -301,21 +308,6 @@ pub async fn create(
             return Err(ApiError::named(StatusCode::CONFLICT, "not_open", locale));
         }
     };
-    let id = register::submitted_registration(&state.db, &key)
-        .await?
-        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("a registration without its key")))?;
-    if status == StatusCode::CREATED {
-        let via = format!("api: {}", caller.0.token.name);
-        audit::record(
-            &state.db,
-            &caller.0.account,
-            "registration.add",
-            &slug,
-            &via,
-            now,
-        )
-        .await?;
-    }
     let registration = load(&state, &event, id).await?;
     let location = format!("/api/v1/events/{slug}/registrations/{id}");
     let mut response = (status, Json(registration)).into_response();
@@ -357,15 +349,11 @@ pub async fn cancel(
     caller.require_write(locale)?;
     let event = super::event_by_slug(&state, &slug).await?;
     let target = find(&state, &event, id).await?;
-    let result = attendees::act(
-        &state.db,
-        &event,
-        &target,
-        Action::Cancel,
-        &caller.0.account,
-        Utc::now(),
-    )
-    .await?;
+    let by = Organiser {
+        account: &caller.0.account,
+        via: Some(&caller.0.token.name),
+    };
+    let result = organiser::act(&state.db, &event, &target, Action::Cancel, by, Utc::now()).await?;
     if result.is_err() {
         return Err(ApiError::named(
             StatusCode::CONFLICT,
@@ -373,7 +361,6 @@ pub async fn cancel(
             locale,
         ));
     }
-    state.mail_wakeup.notify_one();
     Ok(Json(load(&state, &event, id).await?))
 }
 
@@ -405,17 +392,11 @@ pub async fn export_csv(
     let (mut filter, _) = query.filter(locale)?;
     filter.page = None;
     let event = super::event_by_slug(&state, &slug).await?;
-    let stream = exports::csv_stream(&state.db, &event, filter, locale).await?;
-    let via = format!("api: {}", caller.0.token.name);
-    audit::record(
-        &state.db,
-        &caller.0.account,
-        "export.csv",
-        &slug,
-        &via,
-        Utc::now(),
-    )
-    .await?;
+    let by = Organiser {
+        account: &caller.0.account,
+        via: Some(&caller.0.token.name),
+    };
+    let stream = exports::csv_stream(&state.db, &event, filter, locale, by).await?;
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),

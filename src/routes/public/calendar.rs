@@ -1,5 +1,6 @@
 //! Calendar downloads: the registrant's own invite, the public event, and
 //! the subscribable feed of upcoming public events.
+use crate::domain::event::{EventStatus, RegistrationStatus};
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -10,7 +11,7 @@ use crate::calendar::{self, CalendarMethod, Invite};
 use crate::db::events;
 use crate::error::AppError;
 use crate::i18n::Locale;
-use crate::services::manage;
+use crate::services::registration::manage;
 
 fn ics_response(body: String, filename: &str) -> Response {
     (
@@ -77,9 +78,11 @@ pub async fn invite_ics(
     let managed = manage::open(&state.db, &token)
         .await?
         .ok_or(AppError::NotFound)?;
-    let method = match managed.registration.status.as_str() {
-        "confirmed" if managed.event.status != "cancelled" => CalendarMethod::Request,
-        "waitlisted" => return Err(AppError::NotFound),
+    let method = match managed.registration.status {
+        RegistrationStatus::Confirmed if managed.event.status != EventStatus::Cancelled => {
+            CalendarMethod::Request
+        }
+        RegistrationStatus::Waitlisted => return Err(AppError::NotFound),
         _ => CalendarMethod::Cancel,
     };
     let locale = Locale::parse(&managed.registration.locale).unwrap_or_default();

@@ -13,7 +13,7 @@ use crate::domain::registration::RegistrationForm;
 use crate::domain::token::SubmissionKey;
 use crate::error::AppError;
 use crate::i18n::Locale;
-use crate::services::register::window_of;
+use crate::services::registration::window_of;
 use crate::views::components::FormErrors;
 use crate::views::public::{event_page, events as events_view};
 

@@ -15,7 +15,7 @@ use crate::domain::token::SubmissionKey;
 use crate::error::AppError;
 use crate::i18n::Locale;
 use crate::services::invitations;
-use crate::services::register::{RegisterOptions, RegisterOutcome, register_with};
+use crate::services::registration::{RegisterOptions, RegisterOutcome, register_with};
 use crate::views::components::FormErrors;
 use crate::views::public::event_page::{self, InvitationView};
 use crate::views::public::manage::Notice;
@@ -57,7 +57,7 @@ async fn render(
 ) -> Result<maud::Markup, AppError> {
     let view = InvitationView {
         decline_action: format!("/i/{token}/decline"),
-        status: invitation.status.clone(),
+        status: invitation.status,
     };
     render_event_page(
         state,
@@ -126,11 +126,10 @@ pub async fn register(
     };
     let options = RegisterOptions {
         invitation: Some(&invitation),
-        by_organiser: false,
+        by_organiser: None,
     };
     match register_with(&state.db, &event, &new, &key, locale, Utc::now(), options).await? {
-        RegisterOutcome::Registered(token) | RegisterOutcome::Repeated(token) => {
-            state.mail_wakeup.notify_one();
+        RegisterOutcome::Registered { token, .. } | RegisterOutcome::Repeated { token, .. } => {
             Ok(Redirect::to(&format!(
                 "/r/{}?done={}",
                 token.as_link_part(),
@@ -139,7 +138,6 @@ pub async fn register(
             .into_response())
         }
         RegisterOutcome::AlreadyRegistered => {
-            state.mail_wakeup.notify_one();
             Ok(event_page::already_registered(&event, new.email.as_str(), locale).into_response())
         }
         RegisterOutcome::NotOpen(_) => {

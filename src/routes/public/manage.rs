@@ -1,4 +1,5 @@
 //! `/r/{token}`: the registrant's own page.
+use crate::domain::event::RegistrationStatus;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -12,7 +13,7 @@ use crate::domain::registration::EditForm;
 use crate::domain::token::ManageToken;
 use crate::error::AppError;
 use crate::i18n::Locale;
-use crate::services::manage::{self, Managed};
+use crate::services::registration::manage::{self, Managed};
 use crate::views::components::FormErrors;
 use crate::views::public::manage::{self as view, Notice};
 
@@ -97,9 +98,15 @@ pub async fn edit(
     match form.parse() {
         Ok(edit) => {
             let token = ManageToken::parse(&token).ok_or(AppError::NotFound)?;
-            manage::edit(&state.db, &managed, &edit, Some(&token), Utc::now()).await?;
+            manage::edit(
+                &state.db,
+                managed.registration.id,
+                &edit,
+                Some(&token),
+                Utc::now(),
+            )
+            .await?;
             let token = token.as_link_part();
-            state.mail_wakeup.notify_one();
             Ok(
                 Redirect::to(&format!("/r/{token}?done={}", Notice::Saved.as_str()))
                     .into_response(),
@@ -128,7 +135,7 @@ pub async fn confirm_cancel(
     locale: Locale,
 ) -> Result<Response, AppError> {
     let managed = open(&state, &token).await?;
-    if managed.registration.status == "cancelled" {
+    if managed.registration.status == RegistrationStatus::Cancelled {
         return Ok(Redirect::to(&format!("/r/{token}")).into_response());
     }
     Ok(view::confirm_cancel(&managed, &token, locale).into_response())
@@ -148,7 +155,6 @@ pub async fn cancel(
         Utc::now(),
     )
     .await?;
-    state.mail_wakeup.notify_one();
     Ok(Redirect::to(&format!(
         "/r/{token}?done={}",
         Notice::Cancelled.as_str()
@@ -214,6 +220,5 @@ pub async fn delete(
 ) -> Result<Markup, AppError> {
     let managed = open(&state, &token).await?;
     manage::erase(&state.db, managed.registration.id, Utc::now()).await?;
-    state.mail_wakeup.notify_one();
     Ok(view::deleted(locale))
 }

@@ -11,7 +11,7 @@ use crate::domain::registration::RegistrationForm;
 use crate::domain::token::SubmissionKey;
 use crate::error::AppError;
 use crate::i18n::Locale;
-use crate::services::register::{RegisterOutcome, register};
+use crate::services::registration::{RegisterOutcome, register};
 use crate::views::components::FormErrors;
 use crate::views::public::event_page;
 use crate::views::public::manage::Notice;
@@ -46,8 +46,7 @@ pub async fn submit(
     let outcome = register(&state.db, &event, &new, &key, locale, Utc::now()).await?;
     metrics::counter!("registrations_total", "outcome" => outcome.label()).increment(1);
     match outcome {
-        RegisterOutcome::Registered(token) | RegisterOutcome::Repeated(token) => {
-            state.mail_wakeup.notify_one();
+        RegisterOutcome::Registered { token, .. } | RegisterOutcome::Repeated { token, .. } => {
             let target = format!(
                 "/r/{}?done={}",
                 token.as_link_part(),
@@ -56,7 +55,6 @@ pub async fn submit(
             Ok(Redirect::to(&target).into_response())
         }
         RegisterOutcome::AlreadyRegistered => {
-            state.mail_wakeup.notify_one();
             Ok(event_page::already_registered(&event, new.email.as_str(), locale).into_response())
         }
         RegisterOutcome::NotOpen(_) => {

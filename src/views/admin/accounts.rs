@@ -1,4 +1,5 @@
 //! Organiser accounts (admins only).
+use crate::domain::role::Role;
 use maud::{Markup, html};
 
 use crate::db::entities::organiser;
@@ -16,9 +17,9 @@ pub fn render(
     locale: Locale,
 ) -> Markup {
     let title = locale.t("admin.nav.accounts");
-    let roles: Vec<(String, String)> = ["organiser", "checkin", "admin"]
+    let roles: Vec<(String, String)> = [Role::Organiser, Role::Checkin, Role::Admin]
         .iter()
-        .map(|r| ((*r).to_owned(), locale.t(&format!("admin.role.{r}"))))
+        .map(|r| (r.to_string(), locale.t(&format!("admin.role.{r}"))))
         .collect();
     admin_page(
         locale,
@@ -39,7 +40,7 @@ pub fn render(
             form method="post" action="/admin/accounts" {
                 (input_field("name", &locale.t("field.name"), None, "", true, InputKind::Text { autocomplete: "off" }, None, locale))
                 (input_field("email", &locale.t("field.email"), None, "", true, InputKind::Email, None, locale))
-                (select_field("role", &locale.t("admin.role.label"), &roles, "organiser", None, locale))
+                (select_field("role", &locale.t("admin.role.label"), &roles, Role::Organiser.as_str(), None, locale))
                 div class="field" {
                     label for="password" { (locale.t("admin.field.password")) }
                     p class="hint" id="password-hint" { (locale.t("admin.field.password_hint")) }

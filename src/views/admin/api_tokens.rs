@@ -1,5 +1,6 @@
 //! API tokens (admins only): the list, the form to create one, and the
 //! secret of a token just created, shown this once.
+use crate::domain::role::TokenScope;
 use maud::{Markup, html};
 
 use crate::db::entities::api_token;
@@ -23,11 +24,11 @@ pub struct TokenPage<'a> {
 /// The API tokens page.
 pub fn render(who: &CurrentOrganiser, page: &TokenPage<'_>, locale: Locale) -> Markup {
     let title = locale.t("admin.nav.api_tokens");
-    let scopes: Vec<(String, String)> = ["read", "read-write"]
+    let scopes: Vec<(String, String)> = TokenScope::ALL
         .iter()
         .map(|s| {
             (
-                (*s).to_owned(),
+                s.to_string(),
                 locale.t(&format!("admin.api_tokens.scope.{s}")),
             )
         })
@@ -86,7 +87,7 @@ pub fn render(who: &CurrentOrganiser, page: &TokenPage<'_>, locale: Locale) -> M
             }
             form method="post" action="/admin/api-tokens" {
                 (input_field("name", &locale.t("admin.api_tokens.name"), Some(&locale.t("admin.api_tokens.name_hint")), page.name, true, InputKind::Text { autocomplete: "off" }, page.name_error.as_deref(), locale))
-                (select_field("scope", &locale.t("admin.api_tokens.scope.label"), &scopes, "read", None, locale))
+                (select_field("scope", &locale.t("admin.api_tokens.scope.label"), &scopes, TokenScope::Read.as_str(), None, locale))
                 button type="submit" { (locale.t("admin.api_tokens.create")) }
             }
         },

@@ -1,4 +1,5 @@
 //! The attendee table: search, filters, sort, paging, exports, actions.
+use crate::domain::event::RegistrationStatus;
 use maud::{Markup, html};
 
 use crate::db::entities::{event, municipality, registration};
@@ -61,8 +62,8 @@ pub fn render(who: &CurrentOrganiser, view: &AttendeePage<'_>, locale: Locale) -
                     label for="status" { (locale.t("admin.status")) }
                     select id="status" name="status" {
                         option value="" { (locale.t("admin.all")) }
-                        @for s in ["confirmed", "waitlisted", "cancelled"] {
-                            option value=(s) selected[filter.status == s] { (locale.t(&format!("admin.registration_status.{s}"))) }
+                        @for s in RegistrationStatus::ALL {
+                            option value=(s) selected[filter.status == s.as_str()] { (locale.t(&format!("admin.registration_status.{s}"))) }
                         }
                     }
                 }
@@ -115,11 +116,11 @@ pub fn render(who: &CurrentOrganiser, view: &AttendeePage<'_>, locale: Locale) -
                                 }
                                 td { (format::date_time(row.created_at, tz, locale)) }
                                 td class="row-actions" {
-                                    @if row.status != "cancelled" {
+                                    @if row.status != RegistrationStatus::Cancelled {
                                         form method="post" action={ (base) "/registrations/" (row.id) "/resend" } class="inline-form" { button type="submit" class="link-button" { (locale.t("admin.action.resend")) } }
                                         form method="post" action={ (base) "/registrations/" (row.id) "/cancel" } class="inline-form" { button type="submit" class="link-button" { (locale.t("admin.action.cancel")) } }
                                     }
-                                    @if row.status == "waitlisted" {
+                                    @if row.status == RegistrationStatus::Waitlisted {
                                         form method="post" action={ (base) "/registrations/" (row.id) "/promote" } class="inline-form" { button type="submit" class="link-button" { (locale.t("admin.action.promote")) } }
                                     }
                                 }

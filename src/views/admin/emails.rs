@@ -1,4 +1,5 @@
 //! The email log of an event, and the audit log.
+use crate::domain::status::OutboxStatus;
 use maud::{Markup, html};
 
 use crate::db::entities::{audit_entry, event, outbox};
@@ -41,7 +42,7 @@ pub fn render(
                         td { (locale.t(&format!("admin.mail.status.{}", row.status))) " (" (row.attempts) ")" }
                         td {
                             @if let Some(error) = &row.last_error { (error) }
-                            @if row.status == "failed" {
+                            @if row.status == OutboxStatus::Failed {
                                 form method="post" action={ (base) "/emails/" (row.id) "/retry" } class="inline-form" {
                                     button type="submit" class="link-button" { (locale.t("admin.mail.retry")) }
                                 }

@@ -1,4 +1,5 @@
 //! Creating and editing an event, and confirming a change that emails people.
+use crate::domain::event::{EventKind, Visibility};
 use maud::{Markup, html};
 
 use crate::db::entities::municipality;
@@ -31,20 +32,14 @@ pub fn render(
     let e = |field: &str| error_for(errors, field, locale);
     let mut hosts = vec![(String::new(), locale.t("admin.event.no_host"))];
     hosts.extend(members.iter().map(|m| (m.code.clone(), m.name.clone())));
-    let kinds = vec![
-        (
-            "network-meeting".to_owned(),
-            locale.t("event.kind.network-meeting"),
-        ),
-        ("seminar".to_owned(), locale.t("event.kind.seminar")),
-    ];
-    let visibilities = vec![
-        ("public".to_owned(), locale.t("admin.visibility.public")),
-        (
-            "invite-only".to_owned(),
-            locale.t("admin.visibility.invite-only"),
-        ),
-    ];
+    let kinds: Vec<(String, String)> = EventKind::ALL
+        .iter()
+        .map(|k| (k.to_string(), locale.t(&format!("event.kind.{k}"))))
+        .collect();
+    let visibilities: Vec<(String, String)> = Visibility::ALL
+        .iter()
+        .map(|v| (v.to_string(), locale.t(&format!("admin.visibility.{v}"))))
+        .collect();
     admin_page(
         locale,
         Some(who),

@@ -1,4 +1,5 @@
 //! Inviting people: paste lines or upload a CSV; see who answered.
+use crate::domain::status::InvitationStatus;
 use maud::{Markup, html};
 
 use crate::db::entities::{event, invitation};
@@ -24,7 +25,7 @@ pub fn render(who: &CurrentOrganiser, view: &InvitationsPage<'_>, locale: Locale
     let unanswered = view
         .invitations
         .iter()
-        .filter(|i| i.status == "sent")
+        .filter(|i| i.status == InvitationStatus::Sent)
         .count();
     admin_page(
         locale,

@@ -1,5 +1,6 @@
 //! `/admin/events/{slug}`: one event's status, actions and who is coming
 //! from which member municipality.
+use crate::domain::event::EventStatus;
 use maud::{Markup, html};
 
 use crate::db::entities::event;
@@ -68,10 +69,10 @@ pub fn render(who: &CurrentOrganiser, view: &Overview<'_>, locale: Locale) -> Ma
             }
             @if organiser {
                 div class="actions" {
-                    @if event.status != "published" && event.status != "cancelled" { (post_button(&format!("{base}/publish"), &locale.t("admin.event.publish"), "")) }
-                    @if event.status == "published" { (post_button(&format!("{base}/close"), &locale.t("admin.event.close"), "button-secondary")) }
+                    @if event.status != EventStatus::Published && event.status != EventStatus::Cancelled { (post_button(&format!("{base}/publish"), &locale.t("admin.event.publish"), "")) }
+                    @if event.status == EventStatus::Published { (post_button(&format!("{base}/close"), &locale.t("admin.event.close"), "button-secondary")) }
                     (post_button(&format!("{base}/duplicate"), &locale.t("admin.event.duplicate"), "button-secondary"))
-                    @if event.status != "cancelled" { a class="button button-warning" href={ (base) "/cancel" } { (locale.t("admin.event.cancel")) } }
+                    @if event.status != EventStatus::Cancelled { a class="button button-warning" href={ (base) "/cancel" } { (locale.t("admin.event.cancel")) } }
                 a class="button button-secondary" href={ (base) "/purge" } { (locale.t("admin.event.purge")) }
                 }
             }

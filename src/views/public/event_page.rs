@@ -1,4 +1,5 @@
 //! `/events/{slug}`: the event, its programme, and the registration form.
+use crate::domain::status::InvitationStatus;
 use maud::{Markup, html};
 
 use crate::db::entities::{event, municipality, programme_item};
@@ -30,7 +31,7 @@ pub struct EventPage<'a> {
 #[derive(Debug, Clone)]
 pub struct InvitationView {
     pub decline_action: String,
-    pub status: String,
+    pub status: InvitationStatus,
 }
 
 /// Seats left, if the event has a capacity.

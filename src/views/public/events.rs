@@ -1,4 +1,5 @@
 //! The list of upcoming events.
+use crate::domain::event::EventStatus;
 use maud::{Markup, html};
 
 use crate::db::entities::event;
@@ -32,7 +33,7 @@ pub fn upcoming(events: &[event::Model], locale: Locale) -> Markup {
                                 br;
                                 (event.venue_name)
                             }
-                            @if event.status == "cancelled" {
+                            @if event.status == EventStatus::Cancelled {
                                 p class="notice notice-warning" { strong { (locale.t("event.cancelled")) } }
                             }
                             @if !event.summary.is_empty() { p { (event.summary) } }

@@ -1,9 +1,10 @@
 //! `/r/{token}`: a registrant's own page, reached by their secret link.
+use crate::domain::event::{EventStatus, RegistrationStatus};
 use maud::{Markup, html};
 
 use crate::domain::registration::{EditForm, Field};
 use crate::i18n::Locale;
-use crate::services::manage::Managed;
+use crate::services::registration::Managed;
 use crate::views::components::{FormErrors, InputKind, calendar_links, error_summary, text_field};
 use crate::views::format;
 use crate::views::layout::{PageOptions, page};
@@ -53,7 +54,7 @@ pub fn render(
     let tz = format::zone(&event.time_zone);
     let title = locale.t("manage.title");
     let path = format!("/r/{token}");
-    let cancelled = registration.status == "cancelled";
+    let cancelled = registration.status == RegistrationStatus::Cancelled;
     page(
         locale,
         &title,
@@ -80,17 +81,17 @@ pub fn render(
                 br;
                 (format::span(event.starts_at, event.ends_at, tz, locale)) ", " (event.venue_name)
             }
-            @if event.status == "cancelled" {
+            @if event.status == EventStatus::Cancelled {
                 p class="notice notice-warning" { strong { (locale.t("event.cancelled")) } }
             }
             h2 { (locale.t("manage.status")) }
             p class="status" {
-                @match registration.status.as_str() {
-                    "confirmed" => strong { (locale.t("status.confirmed")) },
-                    "waitlisted" => strong {
+                @match registration.status {
+                    RegistrationStatus::Confirmed => strong { (locale.t("status.confirmed")) },
+                    RegistrationStatus::Waitlisted => strong {
                         (locale.t("status.waitlisted").replace("%{position}", &managed.waitlist_position.unwrap_or(0).to_string()))
                     },
-                    _ => strong { (locale.t("status.cancelled")) },
+                    RegistrationStatus::Cancelled => strong { (locale.t("status.cancelled")) },
                 }
             }
             dl class="facts" {
@@ -98,7 +99,7 @@ pub fn render(
                 dt { (locale.t("manage.affiliation")) }
                 dd { (member_name.or(registration.organisation.as_deref()).unwrap_or("")) }
             }
-            @if registration.status == "confirmed" && event.status != "cancelled" {
+            @if registration.status == RegistrationStatus::Confirmed && event.status != EventStatus::Cancelled {
                 h2 { (locale.t("calendar.label")) }
                 (calendar_links(event, &format!("{path}/invite.ics"), base_url, locale))
             }
@@ -137,7 +138,7 @@ pub fn confirm_cancel(managed: &Managed, token: &str, locale: Locale) -> Markup 
         html! {
             h1 { (title) }
             p { (locale.t("cancel.body").replace("%{event}", &managed.event.title)) }
-            @if managed.registration.status == "confirmed" {
+            @if managed.registration.status == RegistrationStatus::Confirmed {
                 p { (locale.t("cancel.seat_passes_on")) }
             }
             form method="post" action={ (path) "/cancel" } {

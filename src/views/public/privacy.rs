@@ -4,11 +4,7 @@ use maud::{Markup, html};
 use crate::i18n::Locale;
 use crate::views::layout::{PageOptions, page};
 
-/// The version of the privacy notice. Each registration stores the version
-/// its registrant agreed to. Whenever the notice's text changes, set a new
-/// version (the date) and the new fingerprint: the test
-/// `the_notice_version_changes_with_its_text` fails until both are updated.
-pub const NOTICE_VERSION: &str = "2026-11-28";
+pub use crate::domain::registration::NOTICE_VERSION;
 
 /// SHA-256 of the notice's Swedish and English texts at [`NOTICE_VERSION`].
 pub const NOTICE_FINGERPRINT: &str =

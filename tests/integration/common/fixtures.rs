@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 use anmalan::db::entities::{event, programme_item, registration};
+use anmalan::domain::event::{EventKind, EventStatus, RegistrationStatus, Visibility};
 use chrono::{DateTime, Duration, Utc};
 
 /// The Almedalen seminar at `at`, two hours long.
@@ -9,7 +10,7 @@ pub fn event(at: DateTime<Utc>) -> event::Model {
     event::Model {
         id: 1,
         slug: "almedalen".into(),
-        kind: "seminar".into(),
+        kind: EventKind::Seminar,
         title: "Industrikommunerna – Sveriges tillväxtmotor".into(),
         summary: "Seminarium om basindustrins betydelse.".into(),
         description: String::new(),
@@ -23,8 +24,8 @@ pub fn event(at: DateTime<Utc>) -> event::Model {
         capacity: Some(80),
         registration_opens_at: None,
         registration_closes_at: None,
-        status: "published".into(),
-        visibility: "public".into(),
+        status: EventStatus::Published,
+        visibility: Visibility::Public,
         organiser_email: "sekretariatet@example.org".into(),
         confirmed_count: 1,
         waitlist_counter: 0,
@@ -75,7 +76,7 @@ pub fn registration(event: &event::Model, name: &str) -> registration::Model {
         accessibility_needs: None,
         locale: "sv".into(),
         consented_at: at,
-        status: "confirmed".into(),
+        status: RegistrationStatus::Confirmed,
         waitlist_order: None,
         manage_token_hash: "x".into(),
         calendar_sequence: 0,

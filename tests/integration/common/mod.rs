@@ -5,12 +5,17 @@ pub mod browser;
 pub mod fixtures;
 pub mod mail;
 
+/// The stored states, for assertions on rows.
+#[allow(unused_imports)]
+pub use anmalan::domain::event::{EventKind, EventStatus, RegistrationStatus, Visibility};
+#[allow(unused_imports)]
+pub use anmalan::domain::status::{InvitationStatus, MessageKind, OutboxStatus};
+
 use std::collections::HashMap;
 use std::path::PathBuf;
 
 use anmalan::app::{AppState, Application};
 use anmalan::config::Settings;
-use anmalan::domain::event::{EventStatus, Visibility};
 use anmalan::services::events::{EventSpec, demo_specs, import};
 use chrono::{Duration, NaiveDateTime, Utc};
 use scraper::{Html, Selector};

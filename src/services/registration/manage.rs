@@ -1,18 +1,19 @@
-//! What a registrant does through their personal link: look, edit, cancel.
+//! What a registrant does through their personal link: look, edit, cancel,
+//! download and erase their data; and the link sent again.
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
-    ActiveModelTrait,
-    ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
-    sea_query::{Expr, ExprTrait},
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    DatabaseTransaction, DbErr, EntityTrait, QueryFilter, sea_query::Expr,
 };
 
+use super::announce::{Change, Link, announce};
+use super::seats;
 use crate::db::entities::{event, registration};
 use crate::db::{self, events, registrations};
 use crate::domain::event::RegistrationStatus;
 use crate::domain::registration::RegistrationEdit;
+use crate::domain::status::OutboxStatus;
 use crate::domain::token::ManageToken;
-use crate::mail::enqueue::{InviteKind, MessageKind, enqueue};
 
 /// A registration together with its event, as the manage page needs them.
 #[derive(Debug, Clone)]
@@ -42,29 +43,59 @@ pub async fn open(db: &impl ConnectionTrait, token: &str) -> Result<Option<Manag
     }))
 }
 
+/// What an edit came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Edited {
+    Saved,
+    /// The registration is cancelled; nothing was changed.
+    Cancelled,
+    /// There is no such registration (any more).
+    Missing,
+}
+
 /// Saves an edit of name, role, phone and needs, and writes the
 /// "registration changed" email to the outbox in the same transaction.
-/// A cancelled registration cannot be edited; returns whether it was saved.
+/// A cancelled registration cannot be edited.
 pub async fn edit(
     db: &DatabaseConnection,
-    managed: &Managed,
+    registration_id: uuid::Uuid,
     edit: &RegistrationEdit,
     token: Option<&ManageToken>,
     now: DateTime<Utc>,
-) -> Result<bool, DbErr> {
+) -> Result<Edited, DbErr> {
     let txn = db::begin_write(db).await?;
-    let Some(current) = registration::Entity::find_by_id(managed.registration.id)
-        .one(&txn)
+    let outcome = edit_in(&txn, registration_id, edit, link(token), now).await?;
+    crate::mail::wake::commit(txn).await?;
+    Ok(outcome)
+}
+
+/// The link an email written in answer to the registrant carries: the one
+/// they used, if they used one.
+pub(super) fn link(token: Option<&ManageToken>) -> Link<'_> {
+    token.map_or(Link::None, Link::Current)
+}
+
+/// [`edit`] inside the caller's transaction.
+pub(super) async fn edit_in(
+    txn: &DatabaseTransaction,
+    registration_id: uuid::Uuid,
+    edit: &RegistrationEdit,
+    link: Link<'_>,
+    now: DateTime<Utc>,
+) -> Result<Edited, DbErr> {
+    let Some(current) = registration::Entity::find_by_id(registration_id)
+        .one(txn)
         .await?
     else {
-        return Ok(false);
+        return Ok(Edited::Missing);
     };
-    if current.status == RegistrationStatus::Cancelled.as_str() {
-        return Ok(false);
+    if current.status == RegistrationStatus::Cancelled {
+        return Ok(Edited::Cancelled);
     }
+    let renamed = current.name != edit.name;
     let mut active: registration::ActiveModel = current.clone().into();
     active.name = Set(edit.name.clone());
-    active.search_text = Set(crate::db::registrations::search_text(
+    active.search_text = Set(registrations::search_text(
         &edit.name,
         &current.email,
         current.organisation.as_deref(),
@@ -74,22 +105,13 @@ pub async fn edit(
     active.dietary_needs = Set(edit.details.dietary_needs.clone());
     active.accessibility_needs = Set(edit.details.accessibility_needs.clone());
     active.updated_at = Set(now);
-    // The invite names the attendee, so a new name means a new SEQUENCE.
-    let invite_changed = current.name != edit.name;
-    if invite_changed {
-        active.calendar_sequence = Set(current.calendar_sequence + 1);
-    }
-    let saved = active.update(&txn).await?;
-    let invite = (invite_changed && saved.status == RegistrationStatus::Confirmed.as_str())
-        .then_some(InviteKind::Request);
-    enqueue(&txn, &saved, MessageKind::Edited, token, invite, None, now).await?;
-    txn.commit().await?;
-    Ok(true)
+    let saved = active.update(txn).await?;
+    announce(txn, saved, Change::Edited { renamed }, link, now).await?;
+    Ok(Edited::Saved)
 }
 
 /// Cancels a registration. If it held a seat, the first person on the
-/// waitlist gets it in the same transaction (the seat moves; the confirmed
-/// count only falls when nobody is waiting). Cancelling twice is harmless.
+/// waitlist gets it in the same transaction. Cancelling twice is harmless.
 pub async fn cancel(
     db: &DatabaseConnection,
     registration_id: uuid::Uuid,
@@ -97,29 +119,30 @@ pub async fn cancel(
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     let txn = db::begin_write(db).await?;
-    cancel_in(&txn, registration_id, token, now).await?;
-    txn.commit().await
+    cancel_in(&txn, registration_id, link(token), now).await?;
+    crate::mail::wake::commit(txn).await
 }
 
-/// [`cancel`] inside the caller's transaction.
-async fn cancel_in(
-    txn: &sea_orm::DatabaseTransaction,
+/// [`cancel`] inside the caller's transaction; returns whether this call
+/// cancelled it (false when it was cancelled already).
+pub(super) async fn cancel_in(
+    txn: &DatabaseTransaction,
     registration_id: uuid::Uuid,
-    token: Option<&ManageToken>,
+    link: Link<'_>,
     now: DateTime<Utc>,
-) -> Result<(), DbErr> {
+) -> Result<bool, DbErr> {
     let Some(current) = registration::Entity::find_by_id(registration_id)
         .one(txn)
         .await?
     else {
-        return Ok(());
+        return Ok(false);
     };
     // Registrations and cancellations of one event take turns on its row.
     events::lock(txn, current.event_id).await?;
     let cancelled = registration::Entity::update_many()
         .col_expr(
             registration::Column::Status,
-            Expr::value(RegistrationStatus::Cancelled.as_str()),
+            Expr::value(RegistrationStatus::Cancelled),
         )
         .col_expr(registration::Column::CancelledAt, Expr::value(now))
         .col_expr(registration::Column::UpdatedAt, Expr::value(now))
@@ -127,100 +150,31 @@ async fn cancel_in(
             registration::Column::WaitlistOrder,
             Expr::value(Option::<i32>::None),
         )
-        .col_expr(
-            registration::Column::CalendarSequence,
-            Expr::col(registration::Column::CalendarSequence).add(1),
-        )
         .filter(registration::Column::Id.eq(current.id))
-        .filter(registration::Column::Status.ne(RegistrationStatus::Cancelled.as_str()))
+        .filter(registration::Column::Status.ne(RegistrationStatus::Cancelled))
         .exec(txn)
         .await?;
     if cancelled.rows_affected == 0 {
-        return Ok(());
+        return Ok(false);
     }
-    let Some(event) = events::find_by_id(txn, current.event_id).await? else {
-        return Err(DbErr::RecordNotFound(format!("event {}", current.event_id)));
-    };
     let after = registration::Entity::find_by_id(current.id)
         .one(txn)
         .await?
         .ok_or_else(|| DbErr::RecordNotFound(current.id.to_string()))?;
-    let held_seat = current.status == RegistrationStatus::Confirmed.as_str();
-    let invite = held_seat.then_some(InviteKind::Cancel);
-    enqueue(
-        txn,
-        &after,
-        MessageKind::Cancelled,
-        token,
-        invite,
-        None,
-        now,
-    )
-    .await?;
+    let held_seat = current.status == RegistrationStatus::Confirmed;
+    announce(txn, after, Change::Cancelled { held_seat }, link, now).await?;
     if held_seat {
-        pass_seat_on(txn, &event, now).await?;
+        seats::release(txn, current.event_id, now).await?;
     }
-    Ok(())
-}
-
-/// Gives a freed seat to the first waitlisted registration, or returns it to
-/// the event when nobody waits. Must run inside the transaction that freed it.
-async fn pass_seat_on(
-    txn: &impl ConnectionTrait,
-    event: &event::Model,
-    now: DateTime<Utc>,
-) -> Result<(), DbErr> {
-    for waiting in registrations::waitlist(txn, event.id).await? {
-        // Conditional, so a concurrent promotion of the same person cannot
-        // hand out the seat twice.
-        let promoted = registration::Entity::update_many()
-            .col_expr(
-                registration::Column::Status,
-                Expr::value(RegistrationStatus::Confirmed.as_str()),
-            )
-            .col_expr(
-                registration::Column::WaitlistOrder,
-                Expr::value(Option::<i32>::None),
-            )
-            .col_expr(registration::Column::UpdatedAt, Expr::value(now))
-            .filter(registration::Column::Id.eq(waiting.id))
-            .filter(registration::Column::Status.eq(RegistrationStatus::Waitlisted.as_str()))
-            .exec(txn)
-            .await?;
-        if promoted.rows_affected == 1 {
-            // The promoted person needs a working link in this email; only
-            // hashes are stored, so they get a new one (see send_link_again).
-            let token = ManageToken::generate();
-            let mut active: registration::ActiveModel =
-                registration::Entity::find_by_id(waiting.id)
-                    .one(txn)
-                    .await?
-                    .ok_or_else(|| DbErr::RecordNotFound(waiting.id.to_string()))?
-                    .into();
-            active.manage_token_hash = Set(token.hash());
-            let promoted = active.update(txn).await?;
-            return enqueue(
-                txn,
-                &promoted,
-                MessageKind::Promoted,
-                Some(&token),
-                Some(InviteKind::Request),
-                None,
-                now,
-            )
-            .await;
-        }
-    }
-    events::release_seat(txn, event.id).await
+    Ok(true)
 }
 
 /// How long after one "your link again" email another may be sent, so that
 /// someone typing another person's address cannot flood their inbox.
 const LINK_AGAIN_INTERVAL: Duration = Duration::minutes(10);
 
-/// Emails an existing registration its manage link again. Only the hash of a
-/// token is stored, so this issues a new token: the newest email always holds
-/// a working link. Runs in the caller's transaction.
+/// Emails an existing registration its manage link again, at most once per
+/// [`LINK_AGAIN_INTERVAL`]. Runs in the caller's transaction.
 pub async fn send_link_again(
     txn: &impl ConnectionTrait,
     existing: registration::Model,
@@ -232,22 +186,8 @@ pub async fn send_link_again(
     {
         return Ok(());
     }
-    let token = ManageToken::generate();
-    let mut active: registration::ActiveModel = existing.into();
-    active.manage_token_hash = Set(token.hash());
-    active.link_resent_at = Set(Some(now));
-    active.updated_at = Set(now);
-    let saved = active.update(txn).await?;
-    enqueue(
-        txn,
-        &saved,
-        MessageKind::LinkAgain,
-        Some(&token),
-        None,
-        None,
-        now,
-    )
-    .await
+    announce(txn, existing, Change::LinkAgain, Link::Fresh, now).await?;
+    Ok(())
 }
 
 /// Everything stored about a registrant, for the "download my data" link
@@ -303,7 +243,7 @@ pub async fn erase(
     // One transaction: the CANCEL row is marked erased before any worker
     // can claim it, so no sent row keeps the address.
     let txn = db::begin_write(db).await?;
-    cancel_in(&txn, registration_id, None, now).await?;
+    cancel_in(&txn, registration_id, Link::None, now).await?;
     let Some(current) = registration::Entity::find_by_id(registration_id)
         .one(&txn)
         .await?
@@ -335,7 +275,7 @@ pub async fn erase(
         let mut payload: crate::mail::enqueue::Payload =
             serde_json::from_str(&message.payload).map_err(|e| DbErr::Custom(e.to_string()))?;
         let is_cancel = payload.kind == crate::mail::enqueue::MessageKind::Cancelled;
-        if message.status == crate::mail::outbox::SENT {
+        if message.status == OutboxStatus::Sent {
             outbox::Entity::update_many()
                 .col_expr(outbox::Column::Recipient, Expr::value(""))
                 .filter(outbox::Column::Id.eq(message.id))
@@ -353,5 +293,5 @@ pub async fn erase(
             outbox::Entity::delete_by_id(message.id).exec(&txn).await?;
         }
     }
-    txn.commit().await
+    crate::mail::wake::commit(txn).await
 }

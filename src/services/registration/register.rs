@@ -5,21 +5,25 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use super::announce::{Change, Link, announce};
+use super::organiser::Organiser;
+use super::{manage, seats};
 use crate::db::entities::{event, form_submission, invitation, registration};
-use crate::db::{self, events, registrations};
-use crate::domain::event::{EventStatus, RegistrationStatus, RegistrationWindow};
+use crate::db::{self, registrations};
+use crate::domain::event::RegistrationWindow;
 use crate::domain::registration::{Affiliation, NewRegistration};
+use crate::domain::status::{InvitationStatus, SubmissionOutcome};
 use crate::domain::token::{ManageToken, SubmissionKey};
 use crate::i18n::Locale;
-use crate::mail::enqueue::{InviteKind, MessageKind, enqueue};
+use crate::services::audit;
 
 /// What became of a submitted registration form.
 #[derive(Debug)]
 pub enum RegisterOutcome {
     /// A new registration, confirmed or on the waitlist: show its manage page.
-    Registered(ManageToken),
+    Registered { id: Uuid, token: ManageToken },
     /// The same form was submitted before; here is the same registration.
-    Repeated(ManageToken),
+    Repeated { id: Uuid, token: ManageToken },
     /// The address already has an active registration; its link was emailed.
     AlreadyRegistered,
     /// Registration is not open for this event.
@@ -30,27 +34,13 @@ impl RegisterOutcome {
     /// The outcome's name in metrics.
     pub fn label(&self) -> &'static str {
         match self {
-            RegisterOutcome::Registered(_) => "registered",
-            RegisterOutcome::Repeated(_) => "repeated",
+            RegisterOutcome::Registered { .. } => "registered",
+            RegisterOutcome::Repeated { .. } => "repeated",
             RegisterOutcome::AlreadyRegistered => "already_registered",
             RegisterOutcome::NotOpen(_) => "not_open",
         }
     }
 }
-
-/// The registration a submission key produced, if it produced one.
-pub async fn submitted_registration(
-    db: &DatabaseConnection,
-    key: &SubmissionKey,
-) -> Result<Option<Uuid>, DbErr> {
-    Ok(form_submission::Entity::find_by_id(key.hash())
-        .one(db)
-        .await?
-        .and_then(|row| row.registration_id))
-}
-
-const OUTCOME_REGISTERED: &str = "registered";
-const OUTCOME_ALREADY_REGISTERED: &str = "already-registered";
 
 /// Registers `new` for `event`, keeping three invariants in one transaction:
 /// capacity is never exceeded (a seat is taken by one conditional update, or
@@ -75,8 +65,10 @@ pub struct RegisterOptions<'a> {
     /// Registered through this personal invitation, which is marked answered
     /// in the same transaction.
     pub invitation: Option<&'a invitation::Model>,
-    /// Added by an organiser, who may do so outside the registration window.
-    pub by_organiser: bool,
+    /// Added by an organiser (or an API client acting for one), who may do
+    /// so outside the registration window; the audit entry is written in
+    /// the same transaction.
+    pub by_organiser: Option<Organiser<'a>>,
 }
 
 /// [`register`] with options; the same invariants hold.
@@ -91,7 +83,7 @@ pub async fn register_with(
 ) -> Result<RegisterOutcome, DbErr> {
     let window = window_of(event, now);
     let allowed = window == RegistrationWindow::Open
-        || (options.by_organiser && window != RegistrationWindow::Cancelled);
+        || (options.by_organiser.is_some() && window != RegistrationWindow::Cancelled);
     if !allowed {
         return Ok(RegisterOutcome::NotOpen(window));
     }
@@ -114,7 +106,7 @@ async fn mark_invitation_registered(
 ) -> Result<(), DbErr> {
     if let Some(invitation) = invitation {
         let mut row: invitation::ActiveModel = invitation.clone().into();
-        row.status = Set(super::invitations::REGISTERED.to_owned());
+        row.status = Set(InvitationStatus::Registered);
         row.registration_id = Set(Some(registration_id));
         row.updated_at = Set(now);
         row.update(txn).await?;
@@ -125,7 +117,7 @@ async fn mark_invitation_registered(
 /// The registration window of an event at `now`.
 pub fn window_of(event: &event::Model, now: DateTime<Utc>) -> RegistrationWindow {
     RegistrationWindow::at(
-        EventStatus::parse(&event.status).unwrap_or(EventStatus::Closed),
+        event.status,
         event.registration_opens_at,
         event.registration_closes_at,
         event.starts_at,
@@ -154,7 +146,7 @@ async fn register_once(
         key_hash: Set(key.hash()),
         registration_id: Set(Some(id)),
         sealed_token: Set(Some(token.seal(key))),
-        outcome: Set(OUTCOME_REGISTERED.to_owned()),
+        outcome: Set(SubmissionOutcome::Registered),
         created_at: Set(now),
     })
     .on_conflict_do_nothing()
@@ -165,13 +157,14 @@ async fn register_once(
             .one(&txn)
             .await?;
         txn.commit().await?;
-        return Ok(match earlier {
-            Some(row) => match row.sealed_token.and_then(|s| ManageToken::unseal(&s, key)) {
-                Some(token) => RegisterOutcome::Repeated(token),
-                None => RegisterOutcome::AlreadyRegistered,
-            },
-            None => RegisterOutcome::AlreadyRegistered,
+        let repeated = earlier.and_then(|row| {
+            let token = ManageToken::unseal(row.sealed_token.as_deref()?, key)?;
+            Some(RegisterOutcome::Repeated {
+                id: row.registration_id?,
+                token,
+            })
         });
+        return Ok(repeated.unwrap_or(RegisterOutcome::AlreadyRegistered));
     }
 
     if let Some(existing) =
@@ -179,7 +172,7 @@ async fn register_once(
     {
         form_submission::ActiveModel {
             key_hash: Set(key.hash()),
-            outcome: Set(OUTCOME_ALREADY_REGISTERED.to_owned()),
+            outcome: Set(SubmissionOutcome::AlreadyRegistered),
             registration_id: Set(None),
             sealed_token: Set(None),
             ..Default::default()
@@ -187,22 +180,12 @@ async fn register_once(
         .update(&txn)
         .await?;
         mark_invitation_registered(&txn, options.invitation, existing.id, now).await?;
-        super::manage::send_link_again(&txn, existing, now).await?;
-        txn.commit().await?;
+        manage::send_link_again(&txn, existing, now).await?;
+        crate::mail::wake::commit(txn).await?;
         return Ok(RegisterOutcome::AlreadyRegistered);
     }
 
-    let confirmed = events::try_take_seat(&txn, event.id).await?;
-    let waitlist_order = if confirmed {
-        None
-    } else {
-        Some(events::next_waitlist_order(&txn, event.id).await?)
-    };
-    let status = if confirmed {
-        RegistrationStatus::Confirmed
-    } else {
-        RegistrationStatus::Waitlisted
-    };
+    let (status, waitlist_order) = seats::take(&txn, event.id).await?;
     let (municipality_code, organisation) = match &new.affiliation {
         Affiliation::Municipality(code) => (Some(code.clone()), None),
         Affiliation::Organisation(name) => (None, Some(name.clone())),
@@ -221,7 +204,7 @@ async fn register_once(
         accessibility_needs: Set(new.details.accessibility_needs.clone()),
         locale: Set(locale.as_str().to_owned()),
         consented_at: Set(now),
-        status: Set(status.as_str().to_owned()),
+        status: Set(status),
         waitlist_order: Set(waitlist_order),
         manage_token_hash: Set(token.hash()),
         calendar_sequence: Set(0),
@@ -230,7 +213,7 @@ async fn register_once(
         updated_at: Set(now),
         cancelled_at: Set(None),
         checked_in_at: Set(None),
-        consent_version: Set(crate::views::public::privacy::NOTICE_VERSION.to_owned()),
+        consent_version: Set(crate::domain::registration::NOTICE_VERSION.to_owned()),
         search_text: Set(registrations::search_text(
             &new.name,
             new.email.as_str(),
@@ -241,13 +224,20 @@ async fn register_once(
         .exec_with_returning(&txn)
         .await?;
 
-    let (kind, invite) = if confirmed {
-        (MessageKind::Confirmed, Some(InviteKind::Request))
-    } else {
-        (MessageKind::Waitlisted, None)
-    };
-    enqueue(&txn, &saved, kind, Some(&token), invite, None, now).await?;
+    let saved = announce(&txn, saved, Change::Registered, Link::Current(&token), now).await?;
     mark_invitation_registered(&txn, options.invitation, saved.id, now).await?;
-    txn.commit().await?;
-    Ok(RegisterOutcome::Registered(token))
+    if let Some(by) = options.by_organiser {
+        let details = by.details(new.email.as_str());
+        audit::record(
+            &txn,
+            by.account,
+            "registration.add",
+            &event.slug,
+            &details,
+            now,
+        )
+        .await?;
+    }
+    crate::mail::wake::commit(txn).await?;
+    Ok(RegisterOutcome::Registered { id, token })
 }

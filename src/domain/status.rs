@@ -1,0 +1,61 @@
+//! The stored states of invitations, outbox rows and form submissions, and
+//! the kinds of email. (Event and registration states live in `event`.)
+use sea_orm::sea_query::StringLen;
+
+use super::stored::stored_enum;
+
+stored_enum!(
+    /// Where a personal invitation stands.
+    InvitationStatus {
+        /// Emailed, not answered yet.
+        Sent = "sent",
+        /// The invitee registered.
+        Registered = "registered",
+        /// The invitee said no.
+        Declined = "declined",
+    }
+);
+
+stored_enum!(
+    /// An outbox row's life: pending → sending (leased) → sent, or back to
+    /// pending with a later attempt, or failed.
+    OutboxStatus {
+        Pending = "pending",
+        Sending = "sending",
+        Sent = "sent",
+        Failed = "failed",
+    }
+);
+
+impl OutboxStatus {
+    /// Not delivered yet, and still being tried.
+    pub fn in_flight(self) -> bool {
+        matches!(self, Self::Pending | Self::Sending)
+    }
+}
+
+stored_enum!(
+    /// Which message an outbox row is.
+    MessageKind {
+        Confirmed = "confirmed",
+        Waitlisted = "waitlisted",
+        Promoted = "promoted",
+        Edited = "edited",
+        Cancelled = "cancelled",
+        EventMoved = "event-moved",
+        EventCancelled = "event-cancelled",
+        LinkAgain = "link-again",
+        Invitation = "invitation",
+        InvitationReminder = "invitation-reminder",
+    }
+);
+
+stored_enum!(
+    /// What a claimed form submission key produced.
+    SubmissionOutcome {
+        /// A new registration.
+        Registered = "registered",
+        /// The address was registered already; its link was emailed.
+        AlreadyRegistered = "already-registered",
+    }
+);

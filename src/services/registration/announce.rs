@@ -1,0 +1,217 @@
+//! What a change to a registration sends. Every change that a registrant
+//! hears about goes through [`announce`], whoever made it: the registrant,
+//! an organiser, an API client, or a change of the event itself. It decides
+//! whether the calendar SEQUENCE rises, which message goes out, whether a
+//! REQUEST or a CANCEL is attached, and whether the email carries a fresh
+//! link; then it writes the outbox row in the caller's transaction.
+use chrono::{DateTime, Utc};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbErr};
+
+use crate::db::entities::registration;
+use crate::domain::event::RegistrationStatus;
+use crate::domain::token::ManageToken;
+use crate::mail::enqueue::{InviteKind, MessageKind, Previously, enqueue};
+
+/// What happened to a registration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// It was just made: the confirmation, or the waitlist notice.
+    Registered,
+    /// Its details were edited; `renamed` when the name on the invite changed.
+    Edited { renamed: bool },
+    /// It was cancelled; `held_seat` when it had a seat (and so an invite).
+    Cancelled { held_seat: bool },
+    /// It moved from the waitlist to a seat.
+    Promoted,
+    /// The event's time or place changed.
+    EventMoved(Previously),
+    /// The event was cancelled.
+    EventCancelled,
+    /// The registrant asked for their link again.
+    LinkAgain,
+    /// An organiser sent the confirmation (or waitlist notice) again.
+    Resent,
+}
+
+/// Which manage link the email carries.
+#[derive(Debug, Clone, Copy)]
+pub enum Link<'a> {
+    /// None: the message needs no link, or none can be shown.
+    None,
+    /// The link the registrant is using now (it works already).
+    Current(&'a ManageToken),
+    /// A new link, issued here. Only hashes are stored, so an email that
+    /// was not written in answer to the registrant needs a new one.
+    Fresh,
+}
+
+/// What a change sends, decided from the change and the registration's
+/// state after it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Message {
+    kind: MessageKind,
+    invite: Option<InviteKind>,
+    raises_sequence: bool,
+    previously: Option<Previously>,
+}
+
+fn message_for(change: Change, status: RegistrationStatus) -> Message {
+    let confirmed = status == RegistrationStatus::Confirmed;
+    let request = confirmed.then_some(InviteKind::Request);
+    let plain = |kind| Message {
+        kind,
+        invite: None,
+        raises_sequence: false,
+        previously: None,
+    };
+    match change {
+        Change::Registered | Change::Resent => Message {
+            invite: request,
+            ..plain(if confirmed {
+                MessageKind::Confirmed
+            } else {
+                MessageKind::Waitlisted
+            })
+        },
+        // The invite names the attendee, so a new name is a new version.
+        Change::Edited { renamed } => Message {
+            invite: request.filter(|_| renamed),
+            raises_sequence: renamed,
+            ..plain(MessageKind::Edited)
+        },
+        Change::Cancelled { held_seat } => Message {
+            invite: held_seat.then_some(InviteKind::Cancel),
+            raises_sequence: true,
+            ..plain(MessageKind::Cancelled)
+        },
+        Change::Promoted => Message {
+            invite: Some(InviteKind::Request),
+            ..plain(MessageKind::Promoted)
+        },
+        Change::EventMoved(previously) => Message {
+            invite: request,
+            raises_sequence: confirmed,
+            previously: Some(previously),
+            ..plain(MessageKind::EventMoved)
+        },
+        Change::EventCancelled => Message {
+            invite: confirmed.then_some(InviteKind::Cancel),
+            raises_sequence: confirmed,
+            ..plain(MessageKind::EventCancelled)
+        },
+        Change::LinkAgain => plain(MessageKind::LinkAgain),
+    }
+}
+
+/// Writes what `change` sends for `current` (the registration as the change
+/// left it) to the outbox, in the caller's transaction, raising the calendar
+/// SEQUENCE and issuing a link when the message needs them. The one place a
+/// registration's SEQUENCE rises. Returns the registration as saved.
+pub async fn announce(
+    txn: &impl ConnectionTrait,
+    current: registration::Model,
+    change: Change,
+    link: Link<'_>,
+    now: DateTime<Utc>,
+) -> Result<registration::Model, DbErr> {
+    let link_again = change == Change::LinkAgain;
+    let message = message_for(change, current.status);
+    let fresh = matches!(link, Link::Fresh).then(ManageToken::generate);
+    let saved = if message.raises_sequence || fresh.is_some() || current.updated_at != now {
+        let sequence = current.calendar_sequence + i32::from(message.raises_sequence);
+        let mut row: registration::ActiveModel = current.into();
+        row.calendar_sequence = Set(sequence);
+        if let Some(token) = &fresh {
+            row.manage_token_hash = Set(token.hash());
+        }
+        if link_again {
+            row.link_resent_at = Set(Some(now));
+        }
+        row.updated_at = Set(now);
+        row.update(txn).await?
+    } else {
+        current
+    };
+    let token = match link {
+        Link::None => None,
+        Link::Current(token) => Some(token),
+        Link::Fresh => fresh.as_ref(),
+    };
+    enqueue(
+        txn,
+        &saved,
+        message.kind,
+        token,
+        message.invite,
+        message.previously,
+        now,
+    )
+    .await?;
+    Ok(saved)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_waitlisted_registrant_gets_no_invite_and_no_new_version() {
+        let waitlisted = RegistrationStatus::Waitlisted;
+        for change in [
+            Change::Registered,
+            Change::Resent,
+            Change::Edited { renamed: true },
+            Change::EventCancelled,
+        ] {
+            let message = message_for(change.clone(), waitlisted);
+            assert_eq!(message.invite, None, "{change:?}");
+            assert_eq!(
+                message.raises_sequence,
+                matches!(change, Change::Edited { .. }),
+                "{change:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_seat_holder_gets_the_invite_that_matches_the_change() {
+        let confirmed = RegistrationStatus::Confirmed;
+        let cancelled = RegistrationStatus::Cancelled;
+        assert_eq!(
+            message_for(Change::Registered, confirmed).invite,
+            Some(InviteKind::Request)
+        );
+        assert_eq!(
+            message_for(Change::Edited { renamed: false }, confirmed),
+            Message {
+                kind: MessageKind::Edited,
+                invite: None,
+                raises_sequence: false,
+                previously: None
+            }
+        );
+        let cancel = message_for(Change::Cancelled { held_seat: true }, cancelled);
+        assert_eq!(cancel.invite, Some(InviteKind::Cancel));
+        assert!(cancel.raises_sequence);
+        assert_eq!(
+            message_for(Change::Cancelled { held_seat: false }, cancelled).invite,
+            None
+        );
+        let moved = message_for(
+            Change::EventMoved(Previously {
+                starts_at: Utc::now(),
+                ends_at: Utc::now(),
+                venue: "Visby".into(),
+            }),
+            confirmed,
+        );
+        assert_eq!(
+            (moved.kind, moved.invite, moved.raises_sequence),
+            (MessageKind::EventMoved, Some(InviteKind::Request), true)
+        );
+        assert_eq!(
+            message_for(Change::Promoted, confirmed).invite,
+            Some(InviteKind::Request)
+        );
+    }
+}
