@@ -18,9 +18,13 @@ use std::time::{Duration, Instant};
 
 use anmalan::config::Settings;
 use anmalan::db::entities::registration;
+use anmalan::domain::event::RegistrationStatus;
 use anmalan::domain::role::Role;
 use chrono::Utc;
 use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
+
+/// The messages an SMTP sink accepted: recipient and time.
+type AcceptLog = std::sync::Arc<std::sync::Mutex<Vec<(String, chrono::DateTime<Utc>)>>>;
 
 /// A running `anmalan serve`.
 struct Server {
@@ -222,7 +226,7 @@ async fn seed_registrations(db: &sea_orm::DatabaseConnection, event_id: i32, cou
                 accessibility_needs: Set(None),
                 locale: Set("sv".into()),
                 consented_at: Set(now),
-                status: Set("confirmed".into()),
+                status: Set(RegistrationStatus::Confirmed),
                 waitlist_order: Set(None),
                 manage_token_hash: Set(format!("{:064x}", i)),
                 calendar_sequence: Set(0),
@@ -562,7 +566,7 @@ async fn create_event(database_url: &str, slug: &str) {
 /// this machine even without fsync; see docs/BENCHMARKS.md).
 struct Sink {
     port: u16,
-    accepted: std::sync::Arc<std::sync::Mutex<Vec<(String, chrono::DateTime<Utc>)>>>,
+    accepted: AcceptLog,
 }
 
 impl Sink {
@@ -591,10 +595,7 @@ impl Sink {
 
 /// One SMTP session: EHLO, then MAIL / RCPT / DATA as often as the client
 /// likes (lettre's pool reuses connections), RSET / NOOP, QUIT.
-async fn sink_session(
-    stream: tokio::net::TcpStream,
-    log: std::sync::Arc<std::sync::Mutex<Vec<(String, chrono::DateTime<Utc>)>>>,
-) -> std::io::Result<()> {
+async fn sink_session(stream: tokio::net::TcpStream, log: AcceptLog) -> std::io::Result<()> {
     use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
     let (read, mut write) = stream.into_split();
     let mut read = BufReader::new(read);
@@ -960,10 +961,13 @@ fn scale_out(database_url: &str, dir: &Path, load: &Load, rows: &mut Vec<Row>) {
         let settings = settings(database_url);
         let db = anmalan::db::connect(&settings.database).await.expect("db");
         let all = registration::Entity::find().all(&db).await.expect("rows");
-        let confirmed = all.iter().filter(|r| r.status == "confirmed").count();
+        let confirmed = all
+            .iter()
+            .filter(|r| r.status == RegistrationStatus::Confirmed)
+            .count();
         let mut orders: Vec<i32> = all
             .iter()
-            .filter(|r| r.status == "waitlisted")
+            .filter(|r| r.status == RegistrationStatus::Waitlisted)
             .filter_map(|r| r.waitlist_order)
             .collect();
         let waitlisted = orders.len();

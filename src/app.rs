@@ -1,38 +1,13 @@
 //! Builds the application: state, router, workers, and the server with
 //! graceful shutdown. Tests call [`Application::build`] with port 0.
-use std::sync::Arc;
 
-use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::config::{Settings, redacted_url};
 use crate::db;
 use crate::mail::transport::Transport;
-
-/// What every handler can reach.
-#[derive(Clone)]
-pub struct AppState(Arc<App>);
-
-/// The shared parts of the application.
-pub struct App {
-    pub settings: Settings,
-    pub db: DatabaseConnection,
-    /// The 19 member municipalities: written by a migration and never
-    /// changed at run time, so read once at start instead of per request.
-    pub members: Vec<crate::db::entities::municipality::Model>,
-    /// Per-address request counters (see `routes::rate_limit`).
-    pub rate_limiter: crate::routes::rate_limit::RateLimiter,
-    /// Rendered public event pages, reused briefly (see `routes::public::page_cache`).
-    pub event_pages: crate::routes::public::page_cache::PageCache,
-}
-
-impl std::ops::Deref for AppState {
-    type Target = App;
-    fn deref(&self) -> &App {
-        &self.0
-    }
-}
+use crate::routes::state::{App, AppState};
 
 /// A bound, ready-to-run server.
 pub struct Application {
@@ -74,13 +49,13 @@ impl Application {
         };
         let members = db::events::member_municipalities(&db).await?;
         crate::routes::metrics::handle();
-        let state = AppState(Arc::new(App {
+        let state = AppState::new(App {
             settings,
             members,
             rate_limiter: Default::default(),
             event_pages: Default::default(),
             db,
-        }));
+        });
         Ok(Self {
             listener,
             state,

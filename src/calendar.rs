@@ -333,7 +333,7 @@ mod tests {
                 proptest::prop_assert!(line.len() <= 75, "{} octets", line.len());
             }
             let unfolded = icalendar::parser::unfold(&ics);
-            let calendar = icalendar::parser::read_calendar(&unfolded).map_err(|e| proptest::test_runner::TestCaseError::fail(e))?;
+            let calendar = icalendar::parser::read_calendar(&unfolded).map_err(proptest::test_runner::TestCaseError::fail)?;
             let vevent = calendar.components.iter().find(|c| c.name == "VEVENT").unwrap();
             let summary = vevent.find_prop("SUMMARY").unwrap().val.as_str().to_owned();
             proptest::prop_assert_eq!(summary, title.clone());

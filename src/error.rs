@@ -21,12 +21,34 @@ pub enum AppError {
     Internal(#[from] anyhow::Error),
 }
 
-impl From<DbErr> for AppError {
+/// What a database error means for a request: the one classification the
+/// HTML pages ([`AppError`]) and the JSON API (`routes::api::problem`) share.
+#[derive(Debug)]
+pub enum DbFailure {
+    /// The record asked for does not exist: 404.
+    NotFound,
+    /// The database cannot be reached just now: 503 with `Retry-After`.
+    Unavailable(DbErr),
+    /// Anything else: logged, 500.
+    Internal(DbErr),
+}
+
+impl From<DbErr> for DbFailure {
     fn from(err: DbErr) -> Self {
         match err {
-            DbErr::RecordNotFound(_) => AppError::NotFound,
-            other if crate::db::is_unavailable(&other) => AppError::Unavailable(other),
-            other => AppError::Internal(other.into()),
+            DbErr::RecordNotFound(_) => DbFailure::NotFound,
+            other if crate::db::is_unavailable(&other) => DbFailure::Unavailable(other),
+            other => DbFailure::Internal(other),
+        }
+    }
+}
+
+impl From<DbErr> for AppError {
+    fn from(err: DbErr) -> Self {
+        match DbFailure::from(err) {
+            DbFailure::NotFound => AppError::NotFound,
+            DbFailure::Unavailable(err) => AppError::Unavailable(err),
+            DbFailure::Internal(err) => AppError::Internal(err.into()),
         }
     }
 }

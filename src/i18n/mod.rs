@@ -1,6 +1,8 @@
 //! The user's language. Swedish first, English second. Messages live in
 //! `sv.yml` and `en.yml` beside this file (rust-i18n, compiled in).
 
+pub mod format;
+
 /// A language the interface speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Locale {

@@ -8,7 +8,7 @@ use super::enqueue::{InviteKind, MessageKind, Payload};
 use crate::calendar::{self, CalendarMethod, Invite};
 use crate::db::entities::{event, programme_item, registration};
 use crate::i18n::Locale;
-use crate::views::format;
+use crate::i18n::format;
 
 /// Everything a message is rendered from.
 pub struct MessageContext<'a> {

@@ -165,32 +165,6 @@ pub fn exhausted(base: std::time::Duration, attempts: i32, give_up_after: Durati
     waited >= give_up_after.num_seconds() as f64
 }
 
-#[cfg(test)]
-mod tests {
-    use super::backoff;
-    use std::time::Duration;
-
-    #[test]
-    fn backoff_doubles_with_jitter_and_is_capped() {
-        let base = Duration::from_secs(30);
-        let first = backoff(base, 1).num_milliseconds();
-        assert!((24_000..=36_000).contains(&first), "{first}");
-        let third = backoff(base, 3).num_milliseconds();
-        assert!((96_000..=144_000).contains(&third), "{third}");
-        let late = backoff(base, 30).num_milliseconds();
-        assert!(late <= 4_320_000, "{late}");
-    }
-
-    #[test]
-    fn retries_stop_after_about_a_day() {
-        let base = Duration::from_secs(30);
-        let day = chrono::Duration::hours(24);
-        assert!(!super::exhausted(base, 10, day));
-        let attempts = (1..100).find(|a| super::exhausted(base, *a, day)).unwrap();
-        assert!((25..=35).contains(&attempts), "{attempts}");
-    }
-}
-
 /// Selects the emails about one event: those of its registrations and of
 /// its invitations.
 pub fn of_event(event_id: i32) -> sea_orm::Condition {
@@ -237,4 +211,30 @@ pub async fn retry_one(
         .exec(db)
         .await?;
     Ok(result.rows_affected == 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::backoff;
+    use std::time::Duration;
+
+    #[test]
+    fn backoff_doubles_with_jitter_and_is_capped() {
+        let base = Duration::from_secs(30);
+        let first = backoff(base, 1).num_milliseconds();
+        assert!((24_000..=36_000).contains(&first), "{first}");
+        let third = backoff(base, 3).num_milliseconds();
+        assert!((96_000..=144_000).contains(&third), "{third}");
+        let late = backoff(base, 30).num_milliseconds();
+        assert!(late <= 4_320_000, "{late}");
+    }
+
+    #[test]
+    fn retries_stop_after_about_a_day() {
+        let base = Duration::from_secs(30);
+        let day = chrono::Duration::hours(24);
+        assert!(!super::exhausted(base, 10, day));
+        let attempts = (1..100).find(|a| super::exhausted(base, *a, day)).unwrap();
+        assert!((25..=35).contains(&attempts), "{attempts}");
+    }
 }

@@ -2,7 +2,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 
-use crate::app::AppState;
+use crate::routes::state::AppState;
 
 /// `/healthz`: the process is up.
 pub async fn healthz() -> &'static str {

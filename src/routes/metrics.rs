@@ -14,8 +14,8 @@ use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use secrecy::ExposeSecret;
 
-use crate::app::AppState;
 use crate::db::entities::outbox;
+use crate::routes::state::AppState;
 
 /// The process-wide recorder (a recorder can be installed once per process;
 /// several app instances in one test process share it).

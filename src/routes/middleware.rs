@@ -6,8 +6,8 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::app::AppState;
 use crate::i18n::Locale;
+use crate::routes::state::AppState;
 
 const LANGUAGE_COOKIE: &str = "lang";
 
@@ -18,17 +18,7 @@ fn query_language(query: Option<&str>) -> Option<Locale> {
 }
 
 fn cookie_language(headers: &HeaderMap) -> Option<Locale> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .find_map(|pair| {
-            let (name, value) = pair.trim().split_once('=')?;
-            (name == LANGUAGE_COOKIE)
-                .then(|| Locale::parse(value))
-                .flatten()
-        })
+    Locale::parse(&super::cookies::read(headers, LANGUAGE_COOKIE)?)
 }
 
 /// The visitor's language: `?lang=`, then the `lang` cookie set by the
@@ -59,11 +49,8 @@ pub async fn remember_language(request: Request, next: Next) -> Response {
     let secure = request.uri().scheme_str() == Some("https");
     let mut response = next.run(request).await;
     if let Some(locale) = chosen {
-        let cookie = format!(
-            "{LANGUAGE_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly{}",
-            locale.as_str(),
-            if secure { "; Secure" } else { "" }
-        );
+        let year = 365 * 24 * 3600;
+        let cookie = super::cookies::set(LANGUAGE_COOKIE, locale.as_str(), "/", year, secure);
         if let Ok(value) = HeaderValue::from_str(&cookie) {
             response.headers_mut().append(header::SET_COOKIE, value);
         }

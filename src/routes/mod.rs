@@ -2,11 +2,13 @@
 //! call one service function, and render one view.
 pub mod admin;
 pub mod api;
+pub mod cookies;
 pub mod health;
 pub mod metrics;
 pub mod middleware;
 pub mod public;
 pub mod rate_limit;
+pub mod state;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -18,7 +20,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::app::AppState;
+use crate::routes::state::AppState;
 
 const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -85,7 +87,7 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics::metrics))
         .route("/readyz", get(health::readyz))
         .merge(token_pages)
-        .merge(admin::router())
+        .merge(admin::router(&state))
         .merge(api::router())
         .route_layer(axum::middleware::from_fn(metrics::track))
         .fallback(|| async { StatusCode::NOT_FOUND })

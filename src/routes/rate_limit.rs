@@ -13,14 +13,17 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::app::AppState;
+use crate::routes::state::AppState;
 
 const WINDOW: Duration = Duration::from_secs(60);
+
+/// Per bucket and address: when the current window began, and the count.
+type Windows = HashMap<(&'static str, IpAddr), (Instant, u32)>;
 
 /// The counters of one instance.
 #[derive(Default)]
 pub struct RateLimiter {
-    windows: Mutex<HashMap<(&'static str, IpAddr), (Instant, u32)>>,
+    windows: Mutex<Windows>,
 }
 
 impl RateLimiter {

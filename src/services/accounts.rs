@@ -64,6 +64,13 @@ async fn hash_password(password: String) -> Result<String, AccountError> {
         .map_err(|e| AccountError::Hashing(e.to_string()))
 }
 
+/// The logged-in organiser.
+#[derive(Debug, Clone)]
+pub struct CurrentOrganiser {
+    pub account: organiser::Model,
+    pub role: Role,
+}
+
 /// Creates an account (from the command line, or the first admin).
 pub async fn create(
     db: &DatabaseConnection,

@@ -273,7 +273,7 @@ pub async fn per_day(
         .into_tuple()
         .all(db)
         .await?;
-    let tz = crate::views::format::zone(&event.time_zone);
+    let tz = crate::i18n::format::zone(&event.time_zone);
     let mut days = std::collections::BTreeMap::new();
     for at in times {
         *days

@@ -101,7 +101,7 @@ impl ExportContext {
         Ok(Self {
             event_id: event.id,
             filter,
-            tz: crate::views::format::zone(&event.time_zone),
+            tz: crate::i18n::format::zone(&event.time_zone),
             members,
             positions,
             status_labels: RegistrationStatus::ALL

@@ -3,8 +3,6 @@ pub mod accounts;
 pub mod api_tokens;
 pub mod attendees;
 pub mod audit;
-pub mod event_admin;
-pub mod event_changes;
 pub mod events;
 pub mod exports;
 pub mod invitations;

@@ -37,9 +37,7 @@ pub async fn run(
 ) -> Result<RetentionReport, DbErr> {
     let needs_cutoff = now - Duration::days(i64::from(rules.erase_needs_after_days));
     let anonymise_cutoff = now - Duration::days(i64::from(rules.anonymise_after_days));
-    let mut report = RetentionReport::default();
-
-    report.needs_erased = registration::Entity::update_many()
+    let needs_erased = registration::Entity::update_many()
         .col_expr(
             registration::Column::DietaryNeeds,
             Expr::value(Option::<String>::None),
@@ -57,6 +55,10 @@ pub async fn run(
         .exec(db)
         .await?
         .rows_affected;
+    let mut report = RetentionReport {
+        needs_erased,
+        ..RetentionReport::default()
+    };
 
     report.anonymised = anonymise(db, ended_before(anonymise_cutoff)).await?;
 
@@ -104,7 +106,7 @@ async fn anonymise(
         .col_expr(registration::Column::Email, Expr::value(""))
         .col_expr(
             registration::Column::EmailNormalized,
-            Expr::col(registration::Column::ManageTokenHash).into(),
+            Expr::col(registration::Column::ManageTokenHash),
         )
         .col_expr(
             registration::Column::ManageTokenHash,

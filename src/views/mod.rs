@@ -3,6 +3,5 @@
 pub mod admin;
 pub mod components;
 pub mod errors;
-pub mod format;
 pub mod layout;
 pub mod public;

@@ -9,14 +9,13 @@ use serde::Deserialize;
 
 use super::session::CurrentOrganiser;
 use super::{Done, event_by_slug};
-use crate::app::AppState;
 use crate::db::entities::event;
 use crate::db::events as event_queries;
 use crate::domain::registration::RegistrationForm;
-use crate::domain::role::Role;
 use crate::domain::token::SubmissionKey;
 use crate::error::AppError;
 use crate::i18n::Locale;
+use crate::routes::state::AppState;
 use crate::services::attendees::{self, AttendeeFilter};
 use crate::services::exports;
 use crate::services::registration::{Action, ActionRefused, Edited, Organiser, organiser};
@@ -33,6 +32,10 @@ pub struct TableQuery {
     done: Done,
 }
 
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the parts of one page, each named"
+)]
 async fn render_table(
     state: &AppState,
     who: &CurrentOrganiser,
@@ -71,7 +74,6 @@ pub async fn table(
     Query(query): Query<TableQuery>,
     locale: Locale,
 ) -> Result<Response, AppError> {
-    who.require(Role::Organiser)?;
     let event = event_by_slug(&state, &slug).await?;
     let page = render_table(
         &state,
@@ -96,7 +98,6 @@ pub async fn add(
     locale: Locale,
     Form(mut form): Form<RegistrationForm>,
 ) -> Result<Response, AppError> {
-    who.require(Role::Organiser)?;
     let event = event_by_slug(&state, &slug).await?;
     let members = event_queries::member_municipalities(&state.db).await?;
     // The organiser records the person's agreement on their behalf.
@@ -147,40 +148,20 @@ pub struct ActForm {
     q: String,
 }
 
-/// `POST /admin/events/{slug}/registrations/{id}/{action}`.
+/// `POST /admin/events/{slug}/registrations/{id}/{action}`: cancel,
+/// promote or resend (organisers).
 pub async fn act(
     who: CurrentOrganiser,
     State(state): State<AppState>,
     Path((slug, id, action)): Path<(String, uuid::Uuid, String)>,
-    Form(form): Form<ActForm>,
 ) -> Result<Response, AppError> {
     let action = match action.as_str() {
         "cancel" => Action::Cancel,
         "promote" => Action::Promote,
         "resend" => Action::ResendConfirmation,
-        "checkin" => Action::CheckIn,
-        "undo-checkin" => Action::UndoCheckIn,
         _ => return Err(AppError::NotFound),
     };
-    let door = matches!(action, Action::CheckIn | Action::UndoCheckIn);
-    who.require(if door { Role::Checkin } else { Role::Organiser })?;
-    let event = event_by_slug(&state, &slug).await?;
-    let target = attendees::find(&state.db, &event, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let result = organiser::act(
-        &state.db,
-        &event,
-        &target,
-        action,
-        Organiser::in_back_office(&who.account),
-        Utc::now(),
-    )
-    .await?;
-    if door {
-        let q: String = url::form_urlencoded::byte_serialize(form.q.as_bytes()).collect();
-        return Ok(Redirect::to(&format!("/admin/events/{slug}/checkin?q={q}")).into_response());
-    }
+    let result = act_on(&state, &who, &slug, id, action).await?;
     let done = match (action, result) {
         (_, Err(ActionRefused::NoSeat)) => "no_seat",
         (_, Err(ActionRefused::NotApplicable)) => "not_applicable",
@@ -189,6 +170,57 @@ pub async fn act(
         _ => "resent",
     };
     Ok(Redirect::to(&format!("/admin/events/{slug}/attendees?done={done}")).into_response())
+}
+
+/// `POST /admin/events/{slug}/registrations/{id}/checkin` (door staff).
+pub async fn check_in(
+    who: CurrentOrganiser,
+    State(state): State<AppState>,
+    Path((slug, id)): Path<(String, uuid::Uuid)>,
+    Form(form): Form<ActForm>,
+) -> Result<Response, AppError> {
+    at_the_door(&state, &who, &slug, id, Action::CheckIn, &form).await
+}
+
+/// `POST /admin/events/{slug}/registrations/{id}/undo-checkin` (door staff).
+pub async fn undo_check_in(
+    who: CurrentOrganiser,
+    State(state): State<AppState>,
+    Path((slug, id)): Path<(String, uuid::Uuid)>,
+    Form(form): Form<ActForm>,
+) -> Result<Response, AppError> {
+    at_the_door(&state, &who, &slug, id, Action::UndoCheckIn, &form).await
+}
+
+/// A tap on the check-in page, then back to it with the search kept.
+async fn at_the_door(
+    state: &AppState,
+    who: &CurrentOrganiser,
+    slug: &str,
+    id: uuid::Uuid,
+    action: Action,
+    form: &ActForm,
+) -> Result<Response, AppError> {
+    // A refused tap (the person has no seat) changes nothing; the page
+    // shows each person's state.
+    let _refused = act_on(state, who, slug, id, action).await?;
+    let q: String = url::form_urlencoded::byte_serialize(form.q.as_bytes()).collect();
+    Ok(Redirect::to(&format!("/admin/events/{slug}/checkin?q={q}")).into_response())
+}
+
+async fn act_on(
+    state: &AppState,
+    who: &CurrentOrganiser,
+    slug: &str,
+    id: uuid::Uuid,
+    action: Action,
+) -> Result<Result<(), ActionRefused>, AppError> {
+    let event = event_by_slug(state, slug).await?;
+    let target = attendees::find(&state.db, &event, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let by = Organiser::in_back_office(&who.account);
+    Ok(organiser::act(&state.db, &event, &target, action, by, Utc::now()).await?)
 }
 
 fn download(content_type: &str, filename: &str, body: Body) -> Response {
@@ -214,7 +246,6 @@ pub async fn export_csv(
     Query(filter): Query<AttendeeFilter>,
     locale: Locale,
 ) -> Result<Response, AppError> {
-    who.require(Role::Organiser)?;
     let event = event_by_slug(&state, &slug).await?;
     let by = Organiser::in_back_office(&who.account);
     let stream = exports::csv_stream(&state.db, &event, filter, locale, by).await?;
@@ -234,7 +265,6 @@ pub async fn export_xlsx(
     Query(filter): Query<AttendeeFilter>,
     locale: Locale,
 ) -> Result<Response, AppError> {
-    who.require(Role::Organiser)?;
     let event = event_by_slug(&state, &slug).await?;
     let by = Organiser::in_back_office(&who.account);
     let reopened = exports::xlsx_file(&state.db, &event, filter, locale, by).await?;
@@ -253,7 +283,6 @@ pub async fn edit_page(
     Path((slug, id)): Path<(String, uuid::Uuid)>,
     locale: Locale,
 ) -> Result<Response, AppError> {
-    who.require(Role::Organiser)?;
     let event = event_by_slug(&state, &slug).await?;
     let row = attendees::find(&state.db, &event, id)
         .await?
@@ -277,7 +306,6 @@ pub async fn edit(
     locale: Locale,
     Form(form): Form<crate::domain::registration::EditForm>,
 ) -> Result<Response, AppError> {
-    who.require(Role::Organiser)?;
     let event = event_by_slug(&state, &slug).await?;
     let row = attendees::find(&state.db, &event, id)
         .await?

@@ -9,9 +9,9 @@ use chrono::Utc;
 use serde::Deserialize;
 
 use super::session::{SESSION_COOKIE, cookie, session_cookie};
-use crate::app::AppState;
 use crate::error::AppError;
 use crate::i18n::Locale;
+use crate::routes::state::AppState;
 use crate::services::accounts::{self, AccountError, LoginOutcome};
 use crate::views::admin::login;
 
@@ -112,7 +112,7 @@ pub async fn logout(
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     if let Some(token) = cookie(&headers, SESSION_COOKIE) {
-        accounts::logout(&state.db, token).await?;
+        accounts::logout(&state.db, &token).await?;
     }
     Ok((
         [(header::SET_COOKIE, session_cookie(&state, "", 0))],

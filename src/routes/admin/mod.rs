@@ -1,5 +1,6 @@
-//! The back-office under /admin. Every handler takes a [`CurrentOrganiser`]
-//! and checks its role first.
+//! The back-office under /admin. Routes are grouped by the least role they
+//! need, and a layer on each group checks it; handlers take the
+//! [`session::CurrentOrganiser`] the layer has read.
 pub mod accounts;
 pub mod api_tokens;
 pub mod attendees;
@@ -13,31 +14,35 @@ use axum::Router;
 use axum::routing::{get, post};
 use serde::Deserialize;
 
-use crate::app::AppState;
 use crate::db::entities::event;
 use crate::db::events as event_queries;
+use crate::domain::role::Role;
 use crate::error::AppError;
+use crate::routes::state::AppState;
 
-/// Every admin route.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/admin", get(events::dashboard))
+/// Every admin route, grouped by the least role it needs; each group's
+/// layer checks the role (see [`session::require`]).
+pub fn router(state: &AppState) -> Router<AppState> {
+    let open = Router::new()
         .route("/admin/login", get(auth::login_page).post(auth::login))
         .route("/admin/logout", post(auth::logout))
         .route(
             "/admin/setup/{token}",
             get(auth::setup_page).post(auth::setup),
+        );
+    let door = Router::new()
+        // Door staff land on the events they can check in to.
+        .route("/admin", get(events::dashboard))
+        .route("/admin/events/{slug}/checkin", get(checkin::page))
+        .route(
+            "/admin/events/{slug}/registrations/{id}/checkin",
+            post(attendees::check_in),
         )
         .route(
-            "/admin/accounts",
-            get(accounts::list).post(accounts::create),
-        )
-        .route("/admin/audit", get(accounts::audit))
-        .route(
-            "/admin/api-tokens",
-            get(api_tokens::list).post(api_tokens::create),
-        )
-        .route("/admin/api-tokens/{id}/revoke", post(api_tokens::revoke))
+            "/admin/events/{slug}/registrations/{id}/undo-checkin",
+            post(attendees::undo_check_in),
+        );
+    let organiser = Router::new()
         .route("/admin/events/new", get(events::new_page))
         .route("/admin/events", post(events::create))
         .route("/admin/events/{slug}", get(events::overview))
@@ -92,8 +97,21 @@ pub fn router() -> Router<AppState> {
         .route(
             "/admin/events/{slug}/invitations/remind",
             post(invitations::remind),
+        );
+    let admin = Router::new()
+        .route(
+            "/admin/accounts",
+            get(accounts::list).post(accounts::create),
         )
-        .route("/admin/events/{slug}/checkin", get(checkin::page))
+        .route("/admin/audit", get(accounts::audit))
+        .route(
+            "/admin/api-tokens",
+            get(api_tokens::list).post(api_tokens::create),
+        )
+        .route("/admin/api-tokens/{id}/revoke", post(api_tokens::revoke));
+    open.merge(session::require(state, Role::Checkin, door))
+        .merge(session::require(state, Role::Organiser, organiser))
+        .merge(session::require(state, Role::Admin, admin))
 }
 
 /// Any event by slug (the back-office sees drafts and invite-only events).

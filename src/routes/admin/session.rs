@@ -1,66 +1,59 @@
 //! Who is logged in: the session cookie, read on every admin request, and
 //! the role check each handler makes.
-use axum::extract::FromRequestParts;
+use axum::Router;
+use axum::extract::{FromRequestParts, Request};
+use axum::http::HeaderMap;
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
 
-use crate::app::AppState;
-use crate::db::entities::organiser;
 use crate::domain::role::Role;
 use crate::error::AppError;
+use crate::routes::state::AppState;
 use crate::services::accounts::{self, SessionLimits};
 
 /// The name of the session cookie.
 pub const SESSION_COOKIE: &str = "anmalan_session";
 
-/// The logged-in organiser.
-#[derive(Debug, Clone)]
-pub struct CurrentOrganiser {
-    pub account: organiser::Model,
-    pub role: Role,
-}
+pub use crate::services::accounts::CurrentOrganiser;
 
-impl CurrentOrganiser {
-    /// Refuses with 403 unless the role allows `needed`. Every admin handler
-    /// calls this first, so access is decided on the server for each route.
-    pub fn require(&self, needed: Role) -> Result<(), AppError> {
-        if self.role.allows(needed) {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden)
-        }
-    }
+/// Lets the requests of `routes` through only for a logged-in organiser
+/// whose role allows `needed`: others get 403, and the anonymous the login
+/// page. Access is decided on the server, once per route group, and the
+/// handlers find the organiser already read.
+pub fn require(state: &AppState, needed: Role, routes: Router<AppState>) -> Router<AppState> {
+    routes.route_layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        move |who: CurrentOrganiser, mut request: Request, next: Next| async move {
+            if !who.role.allows(needed) {
+                return AppError::Forbidden.into_response();
+            }
+            request.extensions_mut().insert(who);
+            next.run(request).await
+        },
+    ))
 }
 
 /// Reads a cookie by name.
-pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .find_map(|pair| {
-            let (k, v) = pair.trim().split_once('=')?;
-            (k == name).then_some(v)
-        })
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    crate::routes::cookies::read(headers, name)
 }
 
 /// The `Set-Cookie` value for a session: HttpOnly, SameSite=Lax, and Secure
 /// when the service is served over https.
 pub fn session_cookie(state: &AppState, value: &str, max_age_secs: i64) -> String {
     let secure = state.settings.server.base_url.scheme() == "https";
-    format!(
-        "{SESSION_COOKIE}={value}; Path=/admin; Max-Age={max_age_secs}; HttpOnly; SameSite=Lax{}",
-        if secure { "; Secure" } else { "" }
-    )
+    crate::routes::cookies::set(SESSION_COOKIE, value, "/admin", max_age_secs, secure)
 }
 
 impl FromRequestParts<AppState> for CurrentOrganiser {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        if let Some(known) = parts.extensions.get::<CurrentOrganiser>() {
+            return Ok(known.clone());
+        }
         let to_login = || {
             let next = parts.uri.path();
             Redirect::to(&format!(
@@ -76,7 +69,7 @@ impl FromRequestParts<AppState> for CurrentOrganiser {
             idle: state.settings.admin.session_idle,
             absolute: state.settings.admin.session_absolute,
         };
-        let account = accounts::session_account(&state.db, token, limits, Utc::now())
+        let account = accounts::session_account(&state.db, &token, limits, Utc::now())
             .await
             .map_err(|e| AppError::from(e).into_response())?;
         match account {

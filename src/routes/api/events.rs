@@ -7,8 +7,8 @@ use sea_orm::{EntityTrait, QueryOrder};
 use super::ApiAuth;
 use super::model::{EventDetail, EventList, EventSummary, Municipality, MunicipalityList};
 use super::problem::{ApiError, Problem};
-use crate::app::AppState;
 use crate::db::entities::event;
+use crate::routes::state::AppState;
 use crate::services::attendees;
 
 /// Every event, drafts included, soonest first, with its counts.

@@ -18,9 +18,9 @@ use chrono::Utc;
 use utoipa::OpenApi;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 
-use crate::app::AppState;
 use crate::db::entities::event;
 use crate::i18n::Locale;
+use crate::routes::state::AppState;
 use crate::services::api_tokens::{self, ApiCaller, Scope};
 use problem::ApiError;
 

@@ -5,6 +5,7 @@
 //! (an unknown path, a wrong method, a malformed body or query, the rate
 //! limit, the body limit) is turned into a problem by
 //! `routes::middleware::error_pages` through [`for_status`].
+use crate::error::DbFailure;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -72,7 +73,7 @@ fn status_key(status: StatusCode) -> &'static str {
         422 => "validation",
         429 => "too_many",
         503 => "unavailable",
-        400..=499 => "bad_request",
+        _ if status.is_client_error() => "bad_request",
         _ => "server",
     }
 }
@@ -108,10 +109,10 @@ pub enum ApiError {
 
 impl From<sea_orm::DbErr> for ApiError {
     fn from(err: sea_orm::DbErr) -> Self {
-        if crate::db::is_unavailable(&err) {
-            ApiError::Unavailable(err)
-        } else {
-            ApiError::Internal(err.into())
+        match DbFailure::from(err) {
+            DbFailure::NotFound => ApiError::not_found(),
+            DbFailure::Unavailable(err) => ApiError::Unavailable(err),
+            DbFailure::Internal(err) => ApiError::Internal(err.into()),
         }
     }
 }

@@ -13,11 +13,11 @@ use super::model::{
     RegistrationQuery,
 };
 use super::problem::{ApiError, FieldProblem, Problem};
-use crate::app::AppState;
 use crate::db::entities::event;
 use crate::domain::registration::RegistrationForm;
 use crate::domain::token::SubmissionKey;
 use crate::i18n::Locale;
+use crate::routes::state::AppState;
 use crate::services::attendees::{self, AttendeeFilter, PAGE_SIZE};
 use crate::services::exports;
 use crate::services::registration::{Action, Organiser, organiser};

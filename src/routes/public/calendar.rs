@@ -6,11 +6,11 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 
-use crate::app::AppState;
 use crate::calendar::{self, CalendarMethod, Invite};
 use crate::db::events;
 use crate::error::AppError;
 use crate::i18n::Locale;
+use crate::routes::state::AppState;
 use crate::services::registration::manage;
 
 fn ics_response(body: String, filename: &str) -> Response {

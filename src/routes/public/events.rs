@@ -7,12 +7,12 @@ use axum::response::Html;
 use chrono::Utc;
 use maud::Markup;
 
-use crate::app::AppState;
 use crate::db::events;
 use crate::domain::registration::RegistrationForm;
 use crate::domain::token::SubmissionKey;
 use crate::error::AppError;
 use crate::i18n::Locale;
+use crate::routes::state::AppState;
 use crate::services::registration::window_of;
 use crate::views::components::FormErrors;
 use crate::views::public::{event_page, events as events_view};

@@ -8,12 +8,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
 
 use super::events::render_event_page;
-use crate::app::AppState;
 use crate::db::entities::{event, invitation};
 use crate::domain::registration::RegistrationForm;
 use crate::domain::token::SubmissionKey;
 use crate::error::AppError;
 use crate::i18n::Locale;
+use crate::routes::state::AppState;
 use crate::services::invitations;
 use crate::services::registration::{RegisterOptions, RegisterOutcome, register_with};
 use crate::views::components::FormErrors;
@@ -45,6 +45,10 @@ fn prefilled(invitation: &invitation::Model) -> RegistrationForm {
     }
 }
 
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the parts of one page, each named"
+)]
 async fn render(
     state: &AppState,
     token: &str,

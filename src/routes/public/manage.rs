@@ -8,11 +8,11 @@ use chrono::Utc;
 use maud::Markup;
 use serde::Deserialize;
 
-use crate::app::AppState;
 use crate::domain::registration::EditForm;
 use crate::domain::token::ManageToken;
 use crate::error::AppError;
 use crate::i18n::Locale;
+use crate::routes::state::AppState;
 use crate::services::registration::manage::{self, Managed};
 use crate::views::components::FormErrors;
 use crate::views::public::manage::{self as view, Notice};

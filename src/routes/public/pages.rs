@@ -8,7 +8,7 @@ use crate::views::public::privacy;
 
 /// `GET /privacy`.
 pub async fn privacy(
-    axum::extract::State(state): axum::extract::State<crate::app::AppState>,
+    axum::extract::State(state): axum::extract::State<crate::routes::state::AppState>,
     locale: Locale,
 ) -> Markup {
     privacy::render(locale, state.settings.privacy)

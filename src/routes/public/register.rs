@@ -5,12 +5,12 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
 
-use crate::app::AppState;
 use crate::db::events;
 use crate::domain::registration::RegistrationForm;
 use crate::domain::token::SubmissionKey;
 use crate::error::AppError;
 use crate::i18n::Locale;
+use crate::routes::state::AppState;
 use crate::services::registration::{RegisterOutcome, register};
 use crate::views::components::FormErrors;
 use crate::views::public::event_page;

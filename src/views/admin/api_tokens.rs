@@ -5,10 +5,10 @@ use maud::{Markup, html};
 
 use crate::db::entities::api_token;
 use crate::i18n::Locale;
-use crate::routes::admin::session::CurrentOrganiser;
+use crate::i18n::format;
+use crate::services::accounts::CurrentOrganiser;
 use crate::views::admin::layout::admin_page;
 use crate::views::components::{InputKind, input_field, select_field};
-use crate::views::format;
 
 /// What the page shows besides the list.
 pub struct TokenPage<'a> {

@@ -5,11 +5,11 @@ use maud::{Markup, html};
 use crate::db::entities::{event, municipality, registration};
 use crate::domain::registration::RegistrationForm;
 use crate::i18n::Locale;
-use crate::routes::admin::session::CurrentOrganiser;
+use crate::i18n::format;
+use crate::services::accounts::CurrentOrganiser;
 use crate::services::attendees::{AttendeeFilter, PAGE_SIZE};
 use crate::views::admin::layout::admin_page;
 use crate::views::components::FormErrors;
-use crate::views::format;
 
 /// Everything the table page shows.
 pub struct AttendeePage<'a> {

@@ -4,7 +4,7 @@ use maud::{Markup, html};
 
 use crate::db::entities::{event, registration};
 use crate::i18n::Locale;
-use crate::routes::admin::session::CurrentOrganiser;
+use crate::services::accounts::CurrentOrganiser;
 use crate::views::admin::layout::admin_page;
 
 /// The check-in page.

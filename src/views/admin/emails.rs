@@ -4,9 +4,9 @@ use maud::{Markup, html};
 
 use crate::db::entities::{audit_entry, event, outbox};
 use crate::i18n::Locale;
-use crate::routes::admin::session::CurrentOrganiser;
+use crate::i18n::format;
+use crate::services::accounts::CurrentOrganiser;
 use crate::views::admin::layout::admin_page;
-use crate::views::format;
 
 /// The email log of an event.
 pub fn render(

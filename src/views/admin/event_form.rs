@@ -5,7 +5,7 @@ use maud::{Markup, html};
 use crate::db::entities::municipality;
 use crate::domain::event_form::{EventFieldError, EventForm};
 use crate::i18n::Locale;
-use crate::routes::admin::session::CurrentOrganiser;
+use crate::services::accounts::CurrentOrganiser;
 use crate::views::admin::layout::admin_page;
 use crate::views::components::{InputKind, input_field, select_field};
 

@@ -4,7 +4,7 @@ use maud::{Markup, html};
 
 use crate::db::entities::{event, invitation};
 use crate::i18n::Locale;
-use crate::routes::admin::session::CurrentOrganiser;
+use crate::services::accounts::CurrentOrganiser;
 use crate::services::invitations::RejectedLine;
 use crate::views::admin::layout::admin_page;
 

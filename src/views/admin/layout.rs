@@ -3,7 +3,7 @@ use maud::{Markup, html};
 
 use crate::domain::role::Role;
 use crate::i18n::Locale;
-use crate::routes::admin::session::CurrentOrganiser;
+use crate::services::accounts::CurrentOrganiser;
 use crate::views::layout::{PageOptions, page_with_nav};
 
 /// A back-office page. Every back-office page is `noindex`.

@@ -6,10 +6,10 @@ use maud::{Markup, html};
 use crate::db::entities::event;
 use crate::domain::role::Role;
 use crate::i18n::Locale;
-use crate::routes::admin::session::CurrentOrganiser;
+use crate::i18n::format;
+use crate::services::accounts::CurrentOrganiser;
 use crate::services::attendees::{MunicipalityLine, StatusCounts};
 use crate::views::admin::layout::{admin_page, counts};
-use crate::views::format;
 
 /// Everything the overview shows.
 pub struct Overview<'a> {

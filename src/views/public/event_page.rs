@@ -6,8 +6,8 @@ use crate::db::entities::{event, municipality, programme_item};
 use crate::domain::event::RegistrationWindow;
 use crate::domain::registration::{Field, OTHER_ORGANISATION, RegistrationForm};
 use crate::i18n::Locale;
+use crate::i18n::format;
 use crate::views::components::{FormErrors, InputKind, calendar_links, error_summary, text_field};
-use crate::views::format;
 use crate::views::layout::{PageOptions, page};
 
 /// Everything the event page shows.

@@ -4,7 +4,7 @@ use maud::{Markup, html};
 
 use crate::db::entities::event;
 use crate::i18n::Locale;
-use crate::views::format;
+use crate::i18n::format;
 use crate::views::layout::{PageOptions, page};
 
 /// `/`: upcoming public events, soonest first.

@@ -4,9 +4,9 @@ use maud::{Markup, html};
 
 use crate::domain::registration::{EditForm, Field};
 use crate::i18n::Locale;
+use crate::i18n::format;
 use crate::services::registration::Managed;
 use crate::views::components::{FormErrors, InputKind, calendar_links, error_summary, text_field};
-use crate::views::format;
 use crate::views::layout::{PageOptions, page};
 
 /// A one-off message at the top of the manage page, after an action.
@@ -39,6 +39,10 @@ impl Notice {
 }
 
 /// The manage page.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the parts of one page, each named"
+)]
 pub fn render(
     managed: &Managed,
     token: &str,

@@ -14,8 +14,9 @@ pub use anmalan::domain::status::{InvitationStatus, MessageKind, OutboxStatus};
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use anmalan::app::{AppState, Application};
+use anmalan::app::Application;
 use anmalan::config::Settings;
+use anmalan::routes::state::AppState;
 use anmalan::services::events::{EventSpec, demo_specs, import};
 use chrono::{Duration, NaiveDateTime, Utc};
 use scraper::{Html, Selector};

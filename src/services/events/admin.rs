@@ -7,8 +7,8 @@ use sea_orm::{
     PaginatorTrait, QueryFilter,
 };
 
-use super::event_changes::{self, EventChange};
-use super::events::{EventSpec, Imported, ProgrammeSpec, save};
+use super::changes::{self, EventChange};
+use super::import::{EventSpec, Imported, ProgrammeSpec, save};
 use crate::db::entities::{event, organiser, programme_item, registration};
 use crate::db::{self, events};
 use crate::domain::event::{EventStatus, RegistrationStatus};
@@ -23,7 +23,7 @@ fn local(at: DateTime<Utc>, tz: Tz) -> String {
 
 /// The form, filled in from a stored event (times in its local zone).
 pub fn form_from(event: &event::Model, programme: &[programme_item::Model]) -> EventForm {
-    let tz = crate::views::format::zone(&event.time_zone);
+    let tz = crate::i18n::format::zone(&event.time_zone);
     let lines: Vec<ProgrammeLine> = programme
         .iter()
         .map(|item| ProgrammeLine {
@@ -152,11 +152,11 @@ pub async fn pending_change(
         .parse()
         .unwrap_or(chrono_tz::Europe::Stockholm);
     let mut after = current.clone();
-    after.starts_at = tz.from_local(spec.starts_at);
-    after.ends_at = tz.from_local(spec.ends_at);
+    after.starts_at = tz.at_local(spec.starts_at);
+    after.ends_at = tz.at_local(spec.ends_at);
     after.venue_name = spec.venue_name.clone();
     after.venue_address = spec.venue_address.clone();
-    let Some(change) = event_changes::change_between(current, &after) else {
+    let Some(change) = changes::change_between(current, &after) else {
         return Ok(None);
     };
     let active = registration::Entity::find()
@@ -167,12 +167,12 @@ pub async fn pending_change(
     Ok((active > 0).then_some((change, active)))
 }
 
-trait FromLocal {
-    fn from_local(&self, local: chrono::NaiveDateTime) -> DateTime<Utc>;
+trait AtLocal {
+    fn at_local(&self, local: chrono::NaiveDateTime) -> DateTime<Utc>;
 }
 
-impl FromLocal for Tz {
-    fn from_local(&self, local: chrono::NaiveDateTime) -> DateTime<Utc> {
+impl AtLocal for Tz {
+    fn at_local(&self, local: chrono::NaiveDateTime) -> DateTime<Utc> {
         use chrono::TimeZone;
         self.from_local_datetime(&local)
             .earliest()
@@ -230,7 +230,7 @@ pub async fn set_status(
     active.status = Set(status);
     active.updated_at = Set(now);
     let after = active.update(&txn).await?;
-    let (_, _, notified) = event_changes::apply(&txn, &before, after, now).await?;
+    let (_, _, notified) = changes::apply(&txn, &before, after, now).await?;
     audit::record(
         &txn,
         who,

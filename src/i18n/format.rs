@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
-use crate::i18n::Locale;
+use super::Locale;
 
 /// The event's zone, or Stockholm if it is somehow not a valid zone.
 pub fn zone(name: &str) -> Tz {
