@@ -114,3 +114,43 @@ async fn a_registrant_downloads_their_own_invite_which_follows_cancellation() {
     assert_eq!(cancelled.uid, invite.uid);
     assert_eq!(cancelled.sequences, vec!["1"]);
 }
+
+#[tokio::test]
+async fn an_event_cancelled_by_import_raises_its_public_sequence_like_the_back_office() {
+    let app = TestApp::spawn().await;
+    let mut spec = seminar("almedalen", Some(10));
+    app.create_event(&spec).await;
+    assert_eq!(
+        app.register("almedalen", "Anna", "anna@example.org")
+            .await
+            .status,
+        303
+    );
+    let (_, _, before) = download(&app, "/events/almedalen/event.ics").await;
+    let before = read_invite(&before);
+    assert_eq!(
+        (before.sequences.as_slice(), before.status.as_str()),
+        (&["0".to_owned()][..], "CONFIRMED")
+    );
+
+    // `anmalan event import` with status = "cancelled": the same path as the
+    // back-office's cancel button.
+    spec.status = EventStatus::Cancelled;
+    app.create_event(&spec).await;
+    let (_, _, after) = download(&app, "/events/almedalen/event.ics").await;
+    let after = read_invite(&after);
+    assert_eq!(after.status, "CANCELLED");
+    assert_eq!(
+        after.sequences,
+        vec!["1"],
+        "calendars that subscribed see the change"
+    );
+    let kinds: Vec<MessageKind> = anmalan::db::entities::outbox::Entity::find()
+        .all(&app.state.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|row| row.kind)
+        .collect();
+    assert!(kinds.contains(&MessageKind::EventCancelled), "{kinds:?}");
+}
