@@ -3,17 +3,68 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
 };
 
-use super::entities::registration;
-use crate::domain::event::RegistrationStatus;
+use chrono::{DateTime, Utc};
+use sea_orm::ActiveValue::Set;
+use uuid::Uuid;
 
-/// A registration by the SHA-256 of its manage token.
+use super::entities::{manage_link, registration};
+use crate::domain::event::RegistrationStatus;
+use crate::domain::token::ManageToken;
+
+/// A registration by the SHA-256 of one of its manage links' tokens.
 pub async fn find_by_token_hash(
     db: &impl ConnectionTrait,
     token_hash: &str,
 ) -> Result<Option<registration::Model>, DbErr> {
-    registration::Entity::find()
-        .filter(registration::Column::ManageTokenHash.eq(token_hash))
+    let Some(link) = manage_link::Entity::find_by_id(token_hash.to_owned())
         .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    registration::Entity::find_by_id(link.registration_id)
+        .one(db)
+        .await
+}
+
+/// Adds a manage link to a registration. Earlier links keep working: every
+/// link an email carried opens the registration for its whole life.
+pub async fn add_link(
+    db: &impl ConnectionTrait,
+    registration_id: Uuid,
+    token: &ManageToken,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    manage_link::Entity::insert(manage_link::ActiveModel {
+        token_hash: Set(token.hash()),
+        registration_id: Set(registration_id),
+        created_at: Set(now),
+    })
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+/// Revokes every link of a registration except `keep` (or all of them when
+/// `keep` is None); returns how many stopped working.
+pub async fn revoke_links(
+    db: &impl ConnectionTrait,
+    registration_id: Uuid,
+    keep: Option<&ManageToken>,
+) -> Result<u64, DbErr> {
+    let mut delete = manage_link::Entity::delete_many()
+        .filter(manage_link::Column::RegistrationId.eq(registration_id));
+    if let Some(keep) = keep {
+        delete = delete.filter(manage_link::Column::TokenHash.ne(keep.hash()));
+    }
+    Ok(delete.exec(db).await?.rows_affected)
+}
+
+/// How many working links a registration has.
+pub async fn link_count(db: &impl ConnectionTrait, registration_id: Uuid) -> Result<u64, DbErr> {
+    manage_link::Entity::find()
+        .filter(manage_link::Column::RegistrationId.eq(registration_id))
+        .count(db)
         .await
 }
 

@@ -41,6 +41,10 @@ pub fn router(state: AppState) -> Router {
         .route("/r/{token}/invite.ics", get(public::calendar::invite_ics))
         .route("/r/{token}/data.json", get(public::manage::data))
         .route(
+            "/r/{token}/links/revoke",
+            axum::routing::post(public::manage::revoke_links),
+        )
+        .route(
             "/r/{token}/delete",
             get(public::manage::confirm_delete).post(public::manage::delete),
         )

@@ -6,7 +6,7 @@ use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 
 use crate::config::PrivacySettings;
-use crate::db::entities::{event, invitation, outbox, registration};
+use crate::db::entities::{event, invitation, manage_link, outbox, registration};
 use crate::domain::status::OutboxStatus;
 use crate::services::audit;
 
@@ -101,6 +101,16 @@ async fn anonymise(
     db: &impl sea_orm::ConnectionTrait,
     event_ids: sea_orm::sea_query::SelectStatement,
 ) -> Result<u64, DbErr> {
+    // Their links stop working: nothing personal is left behind them.
+    let registrations = sea_orm::sea_query::Query::select()
+        .column(registration::Column::Id)
+        .from(registration::Entity)
+        .and_where(registration::Column::EventId.in_subquery(event_ids.clone()))
+        .to_owned();
+    manage_link::Entity::delete_many()
+        .filter(manage_link::Column::RegistrationId.in_subquery(registrations))
+        .exec(db)
+        .await?;
     Ok(registration::Entity::update_many()
         .col_expr(registration::Column::Name, Expr::value(""))
         .col_expr(registration::Column::Email, Expr::value(""))

@@ -86,6 +86,22 @@ async fn a_person_registers_edits_and_cancels_in_swedish() {
         !page.contains("Spara ändringar"),
         "a cancelled registration has no edit form"
     );
+    // An edit sent from a page opened before the cancellation (another tab,
+    // the Back button) saves nothing and says why.
+    let late = app
+        .post_form(
+            &manage,
+            &[("name", "Anna Ny"), ("role_title", "Kommundirektör")],
+        )
+        .await;
+    assert_eq!(late.status, 303);
+    let (_, page) = app.get(late.location.as_deref().unwrap()).await;
+    assert!(
+        page.contains("Din anmälan är avbokad, så ändringarna sparades inte."),
+        "the edit is refused in words"
+    );
+    assert!(!page.contains("Dina ändringar är sparade."));
+    assert!(!page.contains("Anna Ny"));
 
     let (_, event_page) = app.get("/events/almedalen").await;
     assert!(
@@ -232,9 +248,51 @@ async fn registering_twice_with_the_same_email_keeps_one_registration_and_hides_
         "the link is emailed: {kinds:?}"
     );
 
-    // The link was replaced; the old one no longer opens the registration.
+    // Typing someone's address never breaks their link: it still opens
+    // the registration, beside the new one the email carries.
     let (status, _) = app.get(&first.manage_path()).await;
-    assert_eq!(status, 404);
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn every_link_an_email_carried_keeps_working_until_the_registrant_revokes_or_erases() {
+    let app = TestApp::spawn().await;
+    let mut spec = seminar("almedalen", Some(10));
+    app.create_event(&spec).await;
+    let first = app.register("almedalen", "Anna", "anna@example.org").await;
+    let link = first.manage_path();
+    let id = registration::Entity::find()
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let links = || anmalan::db::registrations::link_count(&app.state.db, id);
+
+    // "Send my link again", then the event moves: each email carries a new
+    // link, and the first one still works (and its invite.ics).
+    app.register("almedalen", "Anna", "anna@example.org").await;
+    spec.venue_name = "Donners plats".into();
+    app.create_event(&spec).await;
+    assert_eq!(links().await.unwrap(), 3);
+    assert_eq!(app.get(&link).await.0, 200);
+    assert_eq!(app.get(&format!("{link}/invite.ics")).await.0, 200);
+
+    // The registrant makes every other link stop working; theirs works.
+    let revoked = app.post_form(&format!("{link}/links/revoke"), &[]).await;
+    assert_eq!(revoked.status, 303);
+    let (_, page) = app.get(revoked.location.as_deref().unwrap()).await;
+    assert!(page.contains("Alla andra länkar är nu ogiltiga."));
+    assert_eq!(links().await.unwrap(), 1);
+    assert_eq!(app.get(&link).await.0, 200);
+
+    // Erasing the registration ends every link.
+    assert_eq!(
+        app.post_form(&format!("{link}/delete"), &[]).await.status,
+        200
+    );
+    assert_eq!(links().await.unwrap(), 0);
+    assert_eq!(app.get(&link).await.0, 404);
 }
 
 #[tokio::test]
@@ -271,9 +329,11 @@ async fn a_full_event_puts_people_on_the_waitlist_and_a_cancellation_promotes_th
         RegistrationStatus::Confirmed,
         "the first on the waitlist got the seat"
     );
-    // Only hashes are stored, so the promotion email carries a new link and
-    // the waitlist email's link stops working.
-    assert_eq!(app.get(&c.manage_path()).await.0, 404);
+    // The promotion email carries a new link, and the waitlist email's link
+    // keeps working: it now shows the seat.
+    let (status, page) = app.get(&c.manage_path()).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Bekräftad"), "the old link shows the seat");
     let (_, page) = app.get(&d.manage_path()).await;
     assert!(page.contains("På väntelistan, plats 1."));
     let confirmed = registration::Entity::find()

@@ -107,10 +107,14 @@ async fn manage_tokens_are_256_bit_and_stored_only_as_sha256() {
         .unwrap();
     let bytes =
         base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, &token).unwrap();
-    assert_eq!(
-        stored.manage_token_hash,
-        hex::encode(Sha256::digest(&bytes))
-    );
+    let hash = hex::encode(Sha256::digest(&bytes));
+    assert_eq!(stored.manage_token_hash, hash);
+    let link = anmalan::db::entities::manage_link::Entity::find()
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((link.token_hash, link.registration_id), (hash, stored.id));
     assert!(!format!("{stored:?}").contains(&token));
 }
 

@@ -6,6 +6,7 @@ pub mod event;
 pub mod form_submission;
 pub mod invitation;
 pub mod login_attempt;
+pub mod manage_link;
 pub mod municipality;
 pub mod organiser;
 pub mod organiser_session;

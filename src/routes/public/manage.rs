@@ -13,6 +13,7 @@ use crate::domain::token::ManageToken;
 use crate::error::AppError;
 use crate::i18n::Locale;
 use crate::routes::state::AppState;
+use crate::services::registration::Edited;
 use crate::services::registration::manage::{self, Managed};
 use crate::views::components::FormErrors;
 use crate::views::public::manage::{self as view, Notice};
@@ -98,19 +99,20 @@ pub async fn edit(
     match form.parse() {
         Ok(edit) => {
             let token = ManageToken::parse(&token).ok_or(AppError::NotFound)?;
-            manage::edit(
+            let notice = match manage::edit(
                 &state.db,
                 managed.registration.id,
                 &edit,
                 Some(&token),
                 Utc::now(),
             )
-            .await?;
+            .await?
+            {
+                Edited::Saved => Notice::Saved,
+                Edited::Cancelled | Edited::Missing => Notice::NotSavedCancelled,
+            };
             let token = token.as_link_part();
-            Ok(
-                Redirect::to(&format!("/r/{token}?done={}", Notice::Saved.as_str()))
-                    .into_response(),
-            )
+            Ok(Redirect::to(&format!("/r/{token}?done={}", notice.as_str())).into_response())
         }
         Err(errors) => {
             let page = render(
@@ -126,6 +128,20 @@ pub async fn edit(
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
     }
+}
+
+/// `POST /r/{token}/links/revoke`: every other link stops working.
+pub async fn revoke_links(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Redirect, AppError> {
+    let managed = open(&state, &token).await?;
+    let keep = ManageToken::parse(&token).ok_or(AppError::NotFound)?;
+    manage::revoke_other_links(&state.db, managed.registration.id, &keep).await?;
+    Ok(Redirect::to(&format!(
+        "/r/{token}?done={}",
+        Notice::LinksRevoked.as_str()
+    )))
 }
 
 /// `GET /r/{token}/cancel`: the confirmation step.

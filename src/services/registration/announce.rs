@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbErr};
 
 use crate::db::entities::registration;
+use crate::db::registrations;
 use crate::domain::event::RegistrationStatus;
 use crate::domain::token::ManageToken;
 use crate::mail::enqueue::{InviteKind, MessageKind, Previously, enqueue};
@@ -40,7 +41,8 @@ pub enum Link<'a> {
     None,
     /// The link the registrant is using now (it works already).
     Current(&'a ManageToken),
-    /// A new link, issued here. Only hashes are stored, so an email that
+    /// A new link, issued here and added to the registration's links (the
+    /// earlier ones keep working). Only hashes are stored, so an email that
     /// was not written in answer to the registrant needs a new one.
     Fresh,
 }
@@ -121,14 +123,15 @@ pub async fn announce(
         let sequence = current.calendar_sequence + i32::from(message.raises_sequence);
         let mut row: registration::ActiveModel = current.into();
         row.calendar_sequence = Set(sequence);
-        if let Some(token) = &fresh {
-            row.manage_token_hash = Set(token.hash());
-        }
         if link_again {
             row.link_resent_at = Set(Some(now));
         }
         row.updated_at = Set(now);
-        row.update(txn).await?
+        let saved = row.update(txn).await?;
+        if let Some(token) = &fresh {
+            registrations::add_link(txn, saved.id, token, now).await?;
+        }
+        saved
     } else {
         current
     };

@@ -169,6 +169,16 @@ pub(super) async fn cancel_in(
     Ok(true)
 }
 
+/// Makes every link of a registration stop working except `keep`, the one
+/// the registrant is using (they asked for it on their page).
+pub async fn revoke_other_links(
+    db: &DatabaseConnection,
+    registration_id: uuid::Uuid,
+    keep: &ManageToken,
+) -> Result<u64, DbErr> {
+    registrations::revoke_links(db, registration_id, Some(keep)).await
+}
+
 /// How long after one "your link again" email another may be sent, so that
 /// someone typing another person's address cannot flood their inbox.
 const LINK_AGAIN_INTERVAL: Duration = Duration::minutes(10);
@@ -260,10 +270,11 @@ pub async fn erase(
     row.dietary_needs = Set(None);
     row.accessibility_needs = Set(None);
     row.search_text = Set(String::new());
-    // The link stops working: nothing personal is left behind it.
+    // Every link stops working: nothing personal is left behind them.
     row.manage_token_hash = Set(ManageToken::generate().hash());
     row.updated_at = Set(now);
     row.update(&txn).await?;
+    registrations::revoke_links(&txn, registration_id, None).await?;
     // Sent emails keep no address; unsent ones are dropped, except the
     // CANCEL, which still has to reach the calendar and forgets the address
     // once it is sent.

@@ -223,6 +223,7 @@ async fn register_once(
     let saved = registration::Entity::insert(saved)
         .exec_with_returning(&txn)
         .await?;
+    registrations::add_link(&txn, saved.id, &token, now).await?;
 
     let saved = announce(&txn, saved, Change::Registered, Link::Current(&token), now).await?;
     mark_invitation_registered(&txn, options.invitation, saved.id, now).await?;

@@ -15,6 +15,10 @@ pub enum Notice {
     Registered,
     Saved,
     Cancelled,
+    /// An edit arrived for a registration that is cancelled: nothing saved.
+    NotSavedCancelled,
+    /// Every other link of the registration stopped working.
+    LinksRevoked,
 }
 
 impl Notice {
@@ -24,6 +28,8 @@ impl Notice {
             "registered" => Some(Notice::Registered),
             "saved" => Some(Notice::Saved),
             "cancelled" => Some(Notice::Cancelled),
+            "not-saved-cancelled" => Some(Notice::NotSavedCancelled),
+            "links-revoked" => Some(Notice::LinksRevoked),
             _ => None,
         }
     }
@@ -34,6 +40,8 @@ impl Notice {
             Notice::Registered => "registered",
             Notice::Saved => "saved",
             Notice::Cancelled => "cancelled",
+            Notice::NotSavedCancelled => "not-saved-cancelled",
+            Notice::LinksRevoked => "links-revoked",
         }
     }
 }
@@ -77,6 +85,8 @@ pub fn render(
                 },
                 Some(Notice::Saved) => div class="notice notice-success" role="status" { p { (locale.t("manage.saved")) } },
                 Some(Notice::Cancelled) => div class="notice notice-success" role="status" { p { (locale.t("manage.cancelled_notice")) } },
+                Some(Notice::LinksRevoked) => div class="notice notice-success" role="status" { p { (locale.t("manage.links_revoked")) } },
+                Some(Notice::NotSavedCancelled) => div class="notice notice-warning" role="alert" { p { strong { (locale.t("manage.not_saved_cancelled")) } } },
                 None => {},
             }
             h1 { (title) }
@@ -125,6 +135,13 @@ pub fn render(
         ul {
             li { a href={ (path) "/data.json" } download { (locale.t("manage.data_download")) } }
             li { a href={ (path) "/delete" } { (locale.t("manage.delete_link")) } }
+        }
+        @if !cancelled {
+            h2 { (locale.t("manage.links_title")) }
+            p { (locale.t("manage.links_body")) }
+            form method="post" action={ (path) "/links/revoke" } {
+                button type="submit" class="button-secondary" { (locale.t("manage.links_revoke")) }
+            }
         }
         },
     )
