@@ -82,6 +82,22 @@ pub struct NewRegistration {
     pub details: RegistrationDetails,
 }
 
+impl NewRegistration {
+    /// What was submitted, as text: two submissions are the same exactly
+    /// when their fingerprints are. A form key only replays the same data.
+    pub fn fingerprint(&self) -> String {
+        format!(
+            "{:?}",
+            (
+                &self.name,
+                self.email.normalized(),
+                &self.affiliation,
+                &self.details
+            )
+        )
+    }
+}
+
 /// The fields a registrant may change later.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RegistrationDetails {

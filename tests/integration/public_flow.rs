@@ -184,6 +184,38 @@ async fn the_same_pages_speak_english_when_asked() {
 }
 
 #[tokio::test]
+async fn the_back_button_key_with_another_persons_data_registers_that_person() {
+    let app = TestApp::spawn().await;
+    app.create_event(&seminar("almedalen", Some(10))).await;
+    let key = new_key();
+    let anna = app
+        .post_form(
+            "/events/almedalen/register",
+            &registration_form(&key, "Anna Berg", "anna@example.org"),
+        )
+        .await;
+    assert_eq!(anna.status, 303);
+    // Back, the restored page keeps the key; Bo is typed in and sent.
+    let bo_form = registration_form(&key, "Bo Ek", "bo@example.org");
+    let bo = app.post_form("/events/almedalen/register", &bo_form).await;
+    assert_eq!(bo.status, 303);
+    assert_ne!(bo.location, anna.location, "Bo never sees Anna's page");
+    let (_, page) = app.get(bo.location.as_deref().unwrap()).await;
+    assert!(page.contains("bo@example.org") && !page.contains("anna@example.org"));
+    let emails: Vec<String> = registration::Entity::find()
+        .all(&app.state.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.email)
+        .collect();
+    assert_eq!(emails.len(), 2, "both are registered: {emails:?}");
+    // Bo's double click replays Bo's submission.
+    let again = app.post_form("/events/almedalen/register", &bo_form).await;
+    assert_eq!(again.location, bo.location);
+}
+
+#[tokio::test]
 async fn submitting_the_same_form_twice_keeps_one_registration() {
     let app = TestApp::spawn().await;
     app.create_event(&seminar("almedalen", Some(10))).await;

@@ -87,6 +87,9 @@ pub async fn register_with(
     if !allowed {
         return Ok(RegisterOutcome::NotOpen(window));
     }
+    // A key replays only the same submission: under a used key (the Back
+    // button restores the form with it), other data is a new submission.
+    let key = &SubmissionKey::derive(key.as_str().as_bytes(), &new.fingerprint());
     // Two different forms with the same address can race past the duplicate
     // check; the unique index stops the second, which then sees the first.
     match register_once(db, event, new, key, locale, now, options).await {
