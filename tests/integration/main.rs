@@ -23,4 +23,5 @@ mod privacy;
 mod public_flow;
 mod safety;
 mod scale_out;
+mod test_command;
 mod validation;
