@@ -167,6 +167,20 @@ pub const NEEDS_MAX: usize = 1000;
 /// The longest phone number, in characters.
 pub const PHONE_MAX: usize = 30;
 
+/// Whether `text` holds a character that reorders the text around it: the
+/// bidirectional embeddings, overrides and isolates (U+202A–U+202E,
+/// U+2066–U+2069) and the direction marks (U+200E, U+200F, U+061C). They are
+/// invisible, and an unclosed override turns the rest of a line around on
+/// the check-in page (Unicode bidi attacks, CVE-2021-42574).
+pub fn has_direction_controls(text: &str) -> bool {
+    text.chars().any(|c| {
+        matches!(
+            c,
+            '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}'
+        )
+    })
+}
+
 /// Collects field errors while parsing, so every error is reported at once.
 #[derive(Default)]
 struct Checker {
@@ -178,14 +192,15 @@ impl Checker {
         self.errors.push(FieldError { field, problem });
     }
 
-    /// A required single-line text: trimmed, no control characters.
+    /// A required single-line text: trimmed, no control characters and no
+    /// [direction controls](has_direction_controls).
     fn required_line(&mut self, field: Field, input: &str, max: usize) -> String {
         let value = input.trim();
         if value.is_empty() {
             self.fail(field, Problem::Missing);
         } else if value.chars().count() > max {
             self.fail(field, Problem::TooLong);
-        } else if value.chars().any(char::is_control) {
+        } else if value.chars().any(char::is_control) || has_direction_controls(value) {
             self.fail(field, Problem::Invalid);
         }
         value.to_owned()
@@ -401,6 +416,28 @@ mod tests {
                 (Field::DietaryNeeds, Problem::TooLong),
             ]
         );
+    }
+
+    #[test]
+    fn names_with_direction_controls_are_refused() {
+        for control in [
+            '\u{202E}', '\u{202A}', '\u{2066}', '\u{2069}', '\u{200F}', '\u{061C}',
+        ] {
+            let mut form = valid();
+            form.name = format!("Anna {control}Berg");
+            form.role_title = format!("KSO{control}");
+            assert_eq!(
+                problems(&form),
+                vec![
+                    (Field::Name, Problem::Invalid),
+                    (Field::RoleTitle, Problem::Invalid)
+                ],
+                "{control:?}"
+            );
+        }
+        let mut form = valid();
+        form.name = "Sara כהן".into();
+        assert!(form.parse(member).is_ok(), "right-to-left letters are fine");
     }
 
     #[test]

@@ -220,3 +220,65 @@ async fn an_invalid_edit_keeps_what_was_typed() {
         .unwrap();
     assert_eq!(stored.name, "Anna Berg", "nothing was saved");
 }
+
+#[tokio::test]
+async fn direction_controls_in_a_name_are_refused_and_user_text_is_shown_isolated() {
+    let app = TestApp::spawn().await;
+    app.create_event(&seminar("almedalen", Some(10))).await;
+    // An unclosed right-to-left override would turn the rest of the line
+    // around wherever the name is shown.
+    let key = new_key();
+    let form = registration_form(&key, "Anna \u{202E}grebnellA", "anna@example.org");
+    let posted = app.post_form("/events/almedalen/register", &form).await;
+    assert_eq!(posted.status, 422);
+    assert_eq!(
+        texts(&posted.body, ".error-summary li a"),
+        vec![
+            "Namnet får inte innehålla radbrytningar, kontrolltecken eller osynliga tecken som styr textriktningen."
+        ]
+    );
+    assert_eq!(
+        registration::Entity::find()
+            .count(&app.state.db)
+            .await
+            .unwrap(),
+        0,
+        "nothing stored"
+    );
+
+    // Right-to-left letters are welcome, and each piece of user text is
+    // isolated (<bdi>) so it cannot reorder the text around it.
+    let key = new_key();
+    let mut form = registration_form(&key, "Sara כהן", "sara@example.org");
+    form[3] = ("municipality", "other");
+    form.push(("organisation", "מכון ויצמן"));
+    let posted = app.post_form("/events/almedalen/register", &form).await;
+    assert_eq!(posted.status, 303, "{}", posted.body);
+    let (_, manage) = app.get(&posted.manage_path()).await;
+    assert_eq!(
+        texts(&manage, "dl.facts dd bdi"),
+        vec!["sara@example.org", "מכון ויצמן"]
+    );
+    app.add_account("org@example.org", anmalan::domain::role::Role::Organiser)
+        .await;
+    let organiser = app.login("org@example.org").await;
+    let (_, checkin) = app
+        .get_with(&organiser, "/admin/events/almedalen/checkin")
+        .await;
+    assert_eq!(
+        texts(&checkin, ".checkin-list bdi"),
+        vec!["Sara כהן", "מכון ויצמן", "Kommunstyrelsens ordförande"]
+    );
+    let (_, attendees) = app
+        .get_with(&organiser, "/admin/events/almedalen/attendees")
+        .await;
+    assert_eq!(
+        texts(&attendees, "table.data tbody bdi"),
+        vec![
+            "Sara כהן",
+            "sara@example.org",
+            "מכון ויצמן",
+            "Kommunstyrelsens ordförande"
+        ]
+    );
+}

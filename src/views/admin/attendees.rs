@@ -104,10 +104,11 @@ pub fn render(who: &CurrentOrganiser, view: &AttendeePage<'_>, locale: Locale) -
                     tbody {
                         @for (row, position) in view.rows {
                             tr {
-                                th scope="row" { (row.name) }
-                                td { (row.email) }
-                                td { (affiliation(row, view.members)) }
-                                td { (row.role_title) }
+                                // User text in <bdi>: right-to-left text cannot reorder the rest.
+                                th scope="row" { bdi { (row.name) } }
+                                td { bdi { (row.email) } }
+                                td { bdi { (affiliation(row, view.members)) } }
+                                td { bdi { (row.role_title) } }
                                 td {
                                     (locale.t(&format!("admin.registration_status.{}", row.status)))
                                     @if let Some(p) = position { " (" (p) ")" }
@@ -174,7 +175,7 @@ pub fn edit(
         &action,
         html! {
             p { a href={ "/admin/events/" (event.slug) "/attendees" } { "← " (locale.t("admin.attendees.title")) } }
-            h1 { (title) ": " (row.email) }
+            h1 { (title) ": " bdi { (row.email) } }
             @if !errors.is_empty() { (error_summary(errors, locale)) }
             form method="post" action=(action) novalidate {
                 (text_field(Field::Name, &locale.t("field.name"), None, &form.name, true, InputKind::Text { autocomplete: "off" }, errors, locale))

@@ -94,9 +94,10 @@ pub fn render(
                 }
             }
             dl class="facts" {
-                dt { (locale.t("field.email")) } dd { (registration.email) }
+                // User text in <bdi>: right-to-left text cannot reorder the rest.
+                dt { (locale.t("field.email")) } dd { bdi { (registration.email) } }
                 dt { (locale.t("manage.affiliation")) }
-                dd { (member_name.or(registration.organisation.as_deref()).unwrap_or("")) }
+                dd { bdi { (member_name.or(registration.organisation.as_deref()).unwrap_or("")) } }
             }
             @if registration.status == "confirmed" && event.status != "cancelled" {
                 h2 { (locale.t("calendar.label")) }
