@@ -7,6 +7,10 @@ use super::email::EmailAddress;
 /// The value of the municipality select that means "another organisation".
 pub const OTHER_ORGANISATION: &str = "other";
 
+/// The value the consent checkbox sends. Only this value is consent: an
+/// empty, `0`, `false`, `off` or `nej` is not.
+pub const CONSENT_GIVEN: &str = "yes";
+
 /// The registration form exactly as posted. Every field is a string so that
 /// whatever the person typed can be shown again after an error.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -300,7 +304,7 @@ impl RegistrationForm {
             &self.dietary_needs,
             &self.accessibility_needs,
         );
-        if self.consent.is_none() {
+        if self.consent.as_deref() != Some(CONSENT_GIVEN) {
             check.fail(Field::Consent, Problem::Missing);
         }
         match (email, affiliation) {
@@ -341,7 +345,7 @@ mod tests {
             email: "anna.berg@example.org".into(),
             municipality: "2580".into(),
             role_title: "Kommunstyrelsens ordförande".into(),
-            consent: Some("on".into()),
+            consent: Some(CONSENT_GIVEN.into()),
             ..Default::default()
         }
     }

@@ -282,3 +282,39 @@ async fn direction_controls_in_a_name_are_refused_and_user_text_is_shown_isolate
         ]
     );
 }
+
+#[tokio::test]
+async fn only_the_checkbox_value_counts_as_consent() {
+    let app = TestApp::spawn().await;
+    app.create_event(&seminar("almedalen", Some(10))).await;
+    let key = new_key();
+    for refused in ["", "0", "false", "off", "nej", "no", "on", "YES"] {
+        let mut form = registration_form(&key, "Anna Berg", "anna@example.org");
+        form[8] = ("consent", refused);
+        let posted = app.post_form("/events/almedalen/register", &form).await;
+        assert_eq!(posted.status, 422, "consent={refused:?}");
+        assert_eq!(
+            texts(&posted.body, ".error-summary li a"),
+            vec!["Du måste godkänna att uppgifterna sparas för att kunna anmäla dig."],
+            "consent={refused:?}"
+        );
+        assert_eq!(
+            attr(&posted.body, "#consent", "checked"),
+            None,
+            "the box is shown unticked for consent={refused:?}"
+        );
+    }
+    assert_eq!(
+        registration::Entity::find()
+            .count(&app.state.db)
+            .await
+            .unwrap(),
+        0,
+        "nothing stored"
+    );
+    // The value the checkbox sends registers.
+    let form = registration_form(&key, "Anna Berg", "anna@example.org");
+    assert_eq!(form[8], ("consent", "yes"));
+    let posted = app.post_form("/events/almedalen/register", &form).await;
+    assert_eq!(posted.status, 303);
+}

@@ -3,7 +3,7 @@ use maud::{Markup, html};
 
 use crate::db::entities::{event, municipality, programme_item};
 use crate::domain::event::RegistrationWindow;
-use crate::domain::registration::{Field, OTHER_ORGANISATION, RegistrationForm};
+use crate::domain::registration::{CONSENT_GIVEN, Field, OTHER_ORGANISATION, RegistrationForm};
 use crate::i18n::Locale;
 use crate::views::components::{FormErrors, InputKind, calendar_links, error_summary, text_field};
 use crate::views::format;
@@ -164,7 +164,7 @@ fn registration_form(view: &EventPage<'_>, locale: Locale) -> Markup {
                 @if let Some(error) = &consent_error {
                     p class="error-message" id="consent-error" { span class="visually-hidden" { (locale.t("form.error_prefix")) " " } (error) }
                 }
-                input type="checkbox" id="consent" name="consent" value="yes" checked[form.consent.is_some()] required
+                input type="checkbox" id="consent" name="consent" value=(CONSENT_GIVEN) checked[form.consent.as_deref() == Some(CONSENT_GIVEN)] required
                     aria-describedby={ "consent-hint" @if consent_error.is_some() { " consent-error" } }
                     aria-invalid=[consent_error.as_ref().map(|_| "true")];
                 label for="consent" { (locale.t("field.consent")) }
