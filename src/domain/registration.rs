@@ -108,6 +108,8 @@ pub enum Field {
     DietaryNeeds,
     AccessibilityNeeds,
     Consent,
+    /// The form as a whole (its key, or its body), not one field.
+    Form,
 }
 
 impl Field {
@@ -123,6 +125,9 @@ impl Field {
             Field::DietaryNeeds => "dietary_needs",
             Field::AccessibilityNeeds => "accessibility_needs",
             Field::Consent => "consent",
+            // Every form that can have such an error starts with its name
+            // field, so the summary's link leads to the top of the form.
+            Field::Form => "name",
         }
     }
 }
@@ -133,6 +138,12 @@ pub enum Problem {
     Missing,
     TooLong,
     Invalid,
+    /// The form came without its one-time key (only [`Field::Form`]).
+    MissingKey,
+    /// A field came twice (only [`Field::Form`]).
+    Repeated,
+    /// The body was not UTF-8 (only [`Field::Form`]).
+    InvalidUtf8,
 }
 
 impl Problem {
@@ -141,6 +152,9 @@ impl Problem {
             Problem::Missing => "missing",
             Problem::TooLong => "too_long",
             Problem::Invalid => "invalid",
+            Problem::MissingKey => "missing_key",
+            Problem::Repeated => "repeated",
+            Problem::InvalidUtf8 => "invalid_utf8",
         }
     }
 }
@@ -155,7 +169,11 @@ pub struct FieldError {
 impl FieldError {
     /// The message catalogue key for this error.
     pub fn message_key(&self) -> String {
-        format!("error.{}.{}", self.field.id(), self.problem.as_str())
+        let field = match self.field {
+            Field::Form => "form",
+            field => field.id(),
+        };
+        format!("error.{field}.{}", self.problem.as_str())
     }
 
     /// `missing`, `too_long` or `invalid`.

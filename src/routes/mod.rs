@@ -5,6 +5,7 @@ pub mod api;
 pub mod health;
 pub mod metrics;
 pub mod middleware;
+pub mod posted_form;
 pub mod public;
 pub mod rate_limit;
 
