@@ -15,6 +15,7 @@ mod cli_and_config;
 mod concurrency;
 mod database_outage;
 mod mail;
+mod mail_addresses;
 mod mail_faults;
 mod mail_injection;
 mod mail_snapshots;

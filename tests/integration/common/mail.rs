@@ -60,7 +60,7 @@ fn smtp_python() -> &'static Path {
 
 impl SmtpServer {
     /// Starts the server on `port`, writing into `maildir`, with fault
-    /// options (`--tempfail N`, `--reject`, `--delay-ms MS`).
+    /// options (`--tempfail N`, `--reject`, `--delay-ms MS`, `--smtputf8`).
     pub async fn start(port: u16, maildir: &Path, options: &[&str]) -> Self {
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/smtp_server.py");
         let child = Command::new(smtp_python())
@@ -119,6 +119,24 @@ pub fn received(maildir: &Path) -> Vec<Vec<u8>> {
     files.retain(|p| p.extension().is_some_and(|e| e == "eml"));
     files.sort();
     files.iter().filter_map(|p| std::fs::read(p).ok()).collect()
+}
+
+/// The envelope recipients (RCPT TO) of every message in a maildir.
+pub fn envelope_recipients(maildir: &Path) -> Vec<String> {
+    let mut recipients: Vec<String> = std::fs::read_dir(maildir)
+        .map(|dir| {
+            dir.filter_map(Result::ok)
+                .map(|e| e.path())
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default()
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "rcpt"))
+        .filter_map(|p| std::fs::read_to_string(p).ok())
+        .flat_map(|text| text.lines().map(str::to_owned).collect::<Vec<_>>())
+        .collect();
+    recipients.sort();
+    recipients
 }
 
 /// Waits until at least `count` messages arrived (at most `seconds`).
