@@ -47,7 +47,10 @@ pub fn render(view: &EventPage<'_>, locale: Locale) -> Markup {
         locale,
         &event.title,
         &path,
-        PageOptions::default(),
+        // An invitation's page is reached by its secret link.
+        PageOptions {
+            noindex: view.invitation.is_some(),
+        },
         html! {
             @if !view.errors.is_empty() { (error_summary(view.errors, locale)) }
             p class="kind" { (locale.t(&format!("event.kind.{}", event.kind))) }
@@ -168,7 +171,7 @@ fn registration_form(view: &EventPage<'_>, locale: Locale) -> Markup {
                     aria-describedby={ "consent-hint" @if consent_error.is_some() { " consent-error" } }
                     aria-invalid=[consent_error.as_ref().map(|_| "true")];
                 label for="consent" { (locale.t("field.consent")) }
-                p class="hint" id="consent-hint" { a href="/privacy" { (locale.t("field.consent_link")) } }
+                p class="hint" id="consent-hint" { a href="/privacy" rel=[view.invitation.is_some().then_some("noreferrer")] { (locale.t("field.consent_link")) } }
             }
             button type="submit" {
                 @if full { (locale.t("register.submit_waitlist")) } @else { (locale.t("register.submit")) }
@@ -194,7 +197,7 @@ pub fn already_registered(event: &event::Model, email: &str, locale: Locale) -> 
         html! {
             h1 { (title) }
             p { (locale.t("already.body").replace("%{email}", email).replace("%{event}", &event.title)) }
-            p { a href={ "/events/" (event.slug) } { (locale.t("already.back")) } }
+            p { a href={ "/events/" (event.slug) } rel="noreferrer" { (locale.t("already.back")) } }
         },
     )
 }

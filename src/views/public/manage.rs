@@ -76,7 +76,7 @@ pub fn render(
             }
             h1 { (title) }
             p {
-                a href={ "/events/" (event.slug) } { (event.title) }
+                a href={ "/events/" (event.slug) } rel="noreferrer" { (event.title) }
                 br;
                 (format::span(event.starts_at, event.ends_at, tz, locale)) ", " (event.venue_name)
             }
@@ -114,13 +114,13 @@ pub fn render(
                     button type="submit" { (locale.t("manage.save")) }
                 }
                 h2 { (locale.t("manage.cancel_title")) }
-            p { a class="button button-secondary" href={ (path) "/cancel" } { (locale.t("manage.cancel_link")) } }
+            p { a class="button button-secondary" href={ (path) "/cancel" } rel="noreferrer" { (locale.t("manage.cancel_link")) } }
         }
         h2 { (locale.t("manage.data_title")) }
         p { (locale.t("manage.data_body")) }
         ul {
-            li { a href={ (path) "/data.json" } download { (locale.t("manage.data_download")) } }
-            li { a href={ (path) "/delete" } { (locale.t("manage.delete_link")) } }
+            li { a href={ (path) "/data.json" } download rel="noreferrer" { (locale.t("manage.data_download")) } }
+            li { a href={ (path) "/delete" } rel="noreferrer" { (locale.t("manage.delete_link")) } }
         }
         },
     )
@@ -144,7 +144,7 @@ pub fn confirm_cancel(managed: &Managed, token: &str, locale: Locale) -> Markup 
             form method="post" action={ (path) "/cancel" } {
                 button type="submit" class="button-warning" { (locale.t("cancel.confirm")) }
             }
-            p { a href=(path) { (locale.t("cancel.keep")) } }
+            p { a href=(path) rel="noreferrer" { (locale.t("cancel.keep")) } }
         },
     )
 }
@@ -164,7 +164,7 @@ pub fn confirm_delete(managed: &Managed, token: &str, locale: Locale) -> Markup 
             form method="post" action={ (path) "/delete" } {
                 button type="submit" class="button-warning" { (locale.t("delete.confirm")) }
             }
-            p { a href=(path) { (locale.t("delete.keep")) } }
+            p { a href=(path) rel="noreferrer" { (locale.t("delete.keep")) } }
         },
     )
 }
@@ -180,7 +180,7 @@ pub fn deleted(locale: Locale) -> Markup {
         html! {
             h1 { (title) }
             p { (locale.t("delete.done_body")) }
-            p { a href="/" { (locale.t("error_page.home")) } }
+            p { a href="/" rel="noreferrer" { (locale.t("error_page.home")) } }
         },
     )
 }
