@@ -14,6 +14,7 @@ mod calendar_downloads;
 mod cli_and_config;
 mod concurrency;
 mod database_outage;
+mod layout;
 mod mail;
 mod mail_addresses;
 mod mail_faults;

@@ -53,7 +53,7 @@ pub fn render(who: &CurrentOrganiser, view: &AttendeePage<'_>, locale: Locale) -
             h1 { (title) }
             @if let Some(notice) = &view.notice { div class="notice notice-success" role="status" { p { (notice) } } }
             form method="get" action={ (base) "/attendees" } class="filters" role="search" {
-                div class="field" {
+                div class="field field-search" {
                     label for="q" { (locale.t("admin.attendees.search")) }
                     input type="search" id="q" name="q" value=(filter.q);
                 }
@@ -90,7 +90,7 @@ pub fn render(who: &CurrentOrganiser, view: &AttendeePage<'_>, locale: Locale) -
                 a href={ (base) "/attendees.xlsx?" (query) } { (locale.t("admin.export.xlsx")) }
             }
             div class="table-wrap" {
-                table class="data" {
+                table class="data stacked" {
                     caption class="visually-hidden" { (title) }
                     thead { tr {
                         th scope="col" { (locale.t("field.name")) }
@@ -106,15 +106,15 @@ pub fn render(who: &CurrentOrganiser, view: &AttendeePage<'_>, locale: Locale) -
                             tr {
                                 // User text in <bdi>: right-to-left text cannot reorder the rest.
                                 th scope="row" { bdi { (row.name) } }
-                                td { bdi { (row.email) } }
-                                td { bdi { (affiliation(row, view.members)) } }
-                                td { bdi { (row.role_title) } }
-                                td {
+                                td class="email" data-label=(locale.t("field.email")) { bdi { (row.email) } }
+                                td data-label=(locale.t("manage.affiliation")) { bdi { (affiliation(row, view.members)) } }
+                                td data-label=(locale.t("field.role_title")) { bdi { (row.role_title) } }
+                                td data-label=(locale.t("admin.status")) {
                                     (locale.t(&format!("admin.registration_status.{}", row.status)))
                                     @if let Some(p) = position { " (" (p) ")" }
                                     @if row.checked_in_at.is_some() { " · " (locale.t("admin.checkin.arrived")) }
                                 }
-                                td { (format::date_time(row.created_at, tz, locale)) }
+                                td data-label=(locale.t("admin.attendees.registered_at")) { (format::date_time(row.created_at, tz, locale)) }
                                 td class="row-actions" {
                                     @if row.status != "cancelled" {
                                         form method="post" action={ (base) "/registrations/" (row.id) "/resend" } class="inline-form" { button type="submit" class="link-button" { (locale.t("admin.action.resend")) } }
