@@ -283,7 +283,8 @@ async fn api_token(command: ApiTokenCommand, settings: &Settings) -> anyhow::Res
             anyhow::ensure!(!name.trim().is_empty(), "--name must not be empty");
             let owner = crate::db::entities::organiser::Entity::find()
                 .filter(
-                    crate::db::entities::organiser::Column::Email.eq(account.trim().to_lowercase()),
+                    crate::db::entities::organiser::Column::Email
+                        .eq(crate::domain::email::lookup_form(&account)),
                 )
                 .one(&conn)
                 .await?

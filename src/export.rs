@@ -1,9 +1,11 @@
 //! Attendee-list exports for organisers: CSV (whole file or chunk-by-chunk for
 //! HTTP streaming) and XLSX (constant-memory, so large events stay cheap).
 //!
-//! Every free-text cell goes through [`neutralise`], because attendees type
-//! their own names and organisations and an export is opened in a spreadsheet
-//! by someone else (CSV/formula injection).
+//! Attendees type their own names and organisations, and an export is opened
+//! in a spreadsheet by someone else (CSV/formula injection). In CSV every
+//! free-text cell goes through [`neutralise`], since a spreadsheet guesses
+//! what a CSV field is. XLSX says what a cell is: text goes in as typed, as
+//! string cells, which are never formulas.
 
 use std::borrow::Cow;
 use std::io::Write;
@@ -58,14 +60,23 @@ const COLUMN_WIDTHS: [f64; 12] = [
 /// Excel's hard limit on sheet-name length (in UTF-16 code units).
 const MAX_SHEET_NAME_LEN: usize = 31;
 
-/// Neutralises spreadsheet formula injection: a cell whose first character is one of `=`, `+`, `-`, `@`, TAB (\t) or CR (\r) gets a leading apostrophe `'`.
+/// Whether a spreadsheet would read this text as a formula: its first character is one of `=`, `+`, `-`, `@`, TAB (\t) or CR (\r).
+fn starts_like_a_formula(cell: &str) -> bool {
+    // All triggers are ASCII, so looking at the first byte is enough.
+    matches!(
+        cell.as_bytes().first(),
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')
+    )
+}
+
+/// Neutralises spreadsheet formula injection in CSV: a cell that [starts like a formula](starts_like_a_formula) gets a leading apostrophe `'`.
 pub fn neutralise(cell: &str) -> Cow<'_, str> {
-    // All triggers are ASCII, so looking at the first byte is enough. A phone
-    // number like "-1" is prefixed too: a visible apostrophe is cheaper than
-    // guessing which values are "safe".
-    match cell.as_bytes().first() {
-        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => Cow::Owned(format!("'{cell}")),
-        _ => Cow::Borrowed(cell),
+    // A phone number like "-1" is prefixed too: a visible apostrophe is
+    // cheaper than guessing which values are "safe".
+    if starts_like_a_formula(cell) {
+        Cow::Owned(format!("'{cell}"))
+    } else {
+        Cow::Borrowed(cell)
     }
 }
 
@@ -226,6 +237,9 @@ pub fn write_xlsx(
 ) -> anyhow::Result<u64> {
     let bold = Format::new().set_bold();
     let date = Format::new().set_num_format(XLSX_DATE_FORMAT);
+    // Excel's "quote prefix": the cell shows the text as typed, and stays
+    // text when someone edits it and presses Enter.
+    let as_typed = Format::new().set_quote_prefix();
 
     let mut workbook = Workbook::new();
     // Constant-memory mode flushes each finished row to a temp file, so rows
@@ -243,7 +257,7 @@ pub fn write_xlsx(
     }
     for (col, header) in (0u16..).zip(headers) {
         sheet
-            .write_string_with_format(0, col, neutralise(header), &bold)
+            .write_string_with_format(0, col, header, &bold)
             .context("writing XLSX header")?;
     }
     sheet.set_freeze_panes(1, 0).context("freezing header")?;
@@ -254,7 +268,8 @@ pub fn write_xlsx(
         // u32, and rust_xlsxwriter itself rejects rows beyond Excel's limit.
         let r = u32::try_from(written + 1).context("too many rows for XLSX")?;
         // Every text value, including the municipality code, is written as a
-        // string: never a formula, and "0882" keeps its leading zero.
+        // string cell, as typed: never a formula, and "0882" keeps its
+        // leading zero.
         let texts = [
             (0, Some(&row.name)),
             (1, Some(&row.email)),
@@ -267,11 +282,13 @@ pub fn write_xlsx(
             (8, Some(&row.status)),
         ];
         for (col, value) in texts {
-            if let Some(value) = value {
-                sheet
-                    .write_string(r, col, neutralise(value))
-                    .context("writing XLSX text cell")?;
+            let Some(value) = value else { continue };
+            if starts_like_a_formula(value) {
+                sheet.write_string_with_format(r, col, value, &as_typed)
+            } else {
+                sheet.write_string(r, col, value)
             }
+            .context("writing XLSX text cell")?;
         }
         if let Some(position) = row.waitlist_position {
             // Positions are small; f64 is exact far beyond any real waitlist.
@@ -431,7 +448,7 @@ mod tests {
         for (col, h) in (0u32..).zip(headers()) {
             assert_eq!(range.get_value((0, col)), Some(&Data::String(h)));
         }
-        let evil = r#"'=HYPERLINK("http://evil")"#.to_owned();
+        let evil = r#"=HYPERLINK("http://evil")"#.to_owned();
         assert_eq!(range.get_value((2, 0)), Some(&Data::String(evil)));
         let formulas = wb.worksheet_formula("Deltagare").unwrap();
         assert!(formulas.get_value((2, 0)).is_none_or(String::is_empty));

@@ -13,6 +13,10 @@ pub const NOTICE_VERSION: &str = "2026-11-28";
 /// The value of the municipality select that means "another organisation".
 pub const OTHER_ORGANISATION: &str = "other";
 
+/// The value the consent checkbox sends. Only this value is consent: an
+/// empty, `0`, `false`, `off` or `nej` is not.
+pub const CONSENT_GIVEN: &str = "yes";
+
 /// The registration form exactly as posted. Every field is a string so that
 /// whatever the person typed can be shown again after an error.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -126,6 +130,8 @@ pub enum Field {
     DietaryNeeds,
     AccessibilityNeeds,
     Consent,
+    /// The form as a whole (its key, or its body), not one field.
+    Form,
 }
 
 impl Field {
@@ -141,6 +147,9 @@ impl Field {
             Field::DietaryNeeds => "dietary_needs",
             Field::AccessibilityNeeds => "accessibility_needs",
             Field::Consent => "consent",
+            // Every form that can have such an error starts with its name
+            // field, so the summary's link leads to the top of the form.
+            Field::Form => "name",
         }
     }
 }
@@ -151,6 +160,12 @@ pub enum Problem {
     Missing,
     TooLong,
     Invalid,
+    /// The form came without its one-time key (only [`Field::Form`]).
+    MissingKey,
+    /// A field came twice (only [`Field::Form`]).
+    Repeated,
+    /// The body was not UTF-8 (only [`Field::Form`]).
+    InvalidUtf8,
 }
 
 impl Problem {
@@ -159,6 +174,9 @@ impl Problem {
             Problem::Missing => "missing",
             Problem::TooLong => "too_long",
             Problem::Invalid => "invalid",
+            Problem::MissingKey => "missing_key",
+            Problem::Repeated => "repeated",
+            Problem::InvalidUtf8 => "invalid_utf8",
         }
     }
 }
@@ -173,7 +191,11 @@ pub struct FieldError {
 impl FieldError {
     /// The message catalogue key for this error.
     pub fn message_key(&self) -> String {
-        format!("error.{}.{}", self.field.id(), self.problem.as_str())
+        let field = match self.field {
+            Field::Form => "form",
+            field => field.id(),
+        };
+        format!("error.{field}.{}", self.problem.as_str())
     }
 
     /// `missing`, `too_long` or `invalid`.
@@ -189,6 +211,20 @@ pub const NEEDS_MAX: usize = 1000;
 /// The longest phone number, in characters.
 pub const PHONE_MAX: usize = 30;
 
+/// Whether `text` holds a character that reorders the text around it: the
+/// bidirectional embeddings, overrides and isolates (U+202A–U+202E,
+/// U+2066–U+2069) and the direction marks (U+200E, U+200F, U+061C). They are
+/// invisible, and an unclosed override turns the rest of a line around on
+/// the check-in page (Unicode bidi attacks, CVE-2021-42574).
+pub fn has_direction_controls(text: &str) -> bool {
+    text.chars().any(|c| {
+        matches!(
+            c,
+            '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}'
+        )
+    })
+}
+
 /// Collects field errors while parsing, so every error is reported at once.
 #[derive(Default)]
 struct Checker {
@@ -200,14 +236,15 @@ impl Checker {
         self.errors.push(FieldError { field, problem });
     }
 
-    /// A required single-line text: trimmed, no control characters.
+    /// A required single-line text: trimmed, no control characters and no
+    /// [direction controls](has_direction_controls).
     fn required_line(&mut self, field: Field, input: &str, max: usize) -> String {
         let value = input.trim();
         if value.is_empty() {
             self.fail(field, Problem::Missing);
         } else if value.chars().count() > max {
             self.fail(field, Problem::TooLong);
-        } else if value.chars().any(char::is_control) {
+        } else if value.chars().any(char::is_control) || has_direction_controls(value) {
             self.fail(field, Problem::Invalid);
         }
         value.to_owned()
@@ -307,7 +344,7 @@ impl RegistrationForm {
             &self.dietary_needs,
             &self.accessibility_needs,
         );
-        if self.consent.is_none() {
+        if self.consent.as_deref() != Some(CONSENT_GIVEN) {
             check.fail(Field::Consent, Problem::Missing);
         }
         match (email, affiliation) {
@@ -348,7 +385,7 @@ mod tests {
             email: "anna.berg@example.org".into(),
             municipality: "2580".into(),
             role_title: "Kommunstyrelsens ordförande".into(),
-            consent: Some("on".into()),
+            consent: Some(CONSENT_GIVEN.into()),
             ..Default::default()
         }
     }
@@ -423,6 +460,28 @@ mod tests {
                 (Field::DietaryNeeds, Problem::TooLong),
             ]
         );
+    }
+
+    #[test]
+    fn names_with_direction_controls_are_refused() {
+        for control in [
+            '\u{202E}', '\u{202A}', '\u{2066}', '\u{2069}', '\u{200F}', '\u{061C}',
+        ] {
+            let mut form = valid();
+            form.name = format!("Anna {control}Berg");
+            form.role_title = format!("KSO{control}");
+            assert_eq!(
+                problems(&form),
+                vec![
+                    (Field::Name, Problem::Invalid),
+                    (Field::RoleTitle, Problem::Invalid)
+                ],
+                "{control:?}"
+            );
+        }
+        let mut form = valid();
+        form.name = "Sara כהן".into();
+        assert!(form.parse(member).is_ok(), "right-to-left letters are fine");
     }
 
     #[test]

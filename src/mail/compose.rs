@@ -9,6 +9,7 @@ use lettre::message::header::{ContentTransferEncoding, ContentType, HeaderName, 
 use lettre::message::{Attachment, Body, Mailbox, MultiPart, SinglePart};
 
 use super::messages::RenderedEmail;
+use crate::domain::email::ascii_domain;
 
 /// `Auto-Submitted: auto-generated` (RFC 3834), so that auto-responders
 /// stay quiet.
@@ -49,11 +50,19 @@ pub struct Envelope<'a> {
     pub domain: &'a str,
 }
 
+/// An address for the envelope and the headers: the domain in its IDNA
+/// (punycode) form, which every server takes, with or without SMTPUTF8.
+fn deliverable(address: &str) -> anyhow::Result<lettre::Address> {
+    let ascii = ascii_domain(address.trim())
+        .ok_or_else(|| anyhow::anyhow!("not a deliverable address: {address:?}"))?;
+    Ok(ascii.parse()?)
+}
+
 /// Builds the message.
 pub fn compose(envelope: &Envelope<'_>, email: &RenderedEmail) -> anyhow::Result<Message> {
     let to = Mailbox::new(
         Some(header_safe(envelope.to_name)),
-        envelope.to_email.parse()?,
+        deliverable(envelope.to_email)?,
     );
     let from = Mailbox::new(
         envelope.from.name.as_deref().map(header_safe),
@@ -65,7 +74,7 @@ pub fn compose(envelope: &Envelope<'_>, email: &RenderedEmail) -> anyhow::Result
             envelope.message_id, envelope.domain
         )))
         .from(from)
-        .reply_to(Mailbox::new(None, envelope.reply_to.parse()?))
+        .reply_to(Mailbox::new(None, deliverable(envelope.reply_to)?))
         .to(to)
         .subject(header_safe(&email.subject))
         .header(AutoSubmitted);

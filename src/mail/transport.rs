@@ -24,6 +24,16 @@ pub enum SendError {
     Permanent(String),
 }
 
+/// Whether the envelope holds an address that is not ASCII.
+fn has_non_ascii_address(message: &Message) -> bool {
+    let envelope = message.envelope();
+    envelope
+        .to()
+        .iter()
+        .chain(envelope.from())
+        .any(|address| !AsRef::<str>::as_ref(address).is_ascii())
+}
+
 impl Transport {
     /// Builds the transport the settings ask for, and logs which one it is.
     pub fn from_settings(settings: &MailSettings) -> anyhow::Result<Self> {
@@ -53,6 +63,15 @@ impl Transport {
             Transport::Smtp(smtp) => smtp.send(message.clone()).await.map(|_| ()).map_err(|err| {
                 if err.is_permanent() {
                     SendError::Permanent(err.to_string())
+                } else if err.is_client() && has_non_ascii_address(message) {
+                    // Domains are already punycode (compose.rs), so this is
+                    // a local part like "åsa@": lettre refuses it before
+                    // sending when the server lacks SMTPUTF8 (RFC 6531),
+                    // and retrying the same server cannot help.
+                    SendError::Permanent(format!(
+                        "the address has characters outside ASCII before the @, and the SMTP \
+                         server does not support SMTPUTF8 ({err})"
+                    ))
                 } else {
                     SendError::Temporary(err.to_string())
                 }

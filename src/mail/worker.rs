@@ -153,7 +153,7 @@ async fn attempt(
                 return Outcome::Failed(format!("gave up: {error}"));
             }
             let next = now + outbox::backoff(base, row.attempts);
-            tracing::info!(id = %row.id, %error, next = %next, "email will be retried");
+            tracing::warn!(id = %row.id, %error, next = %next, "email will be retried");
             Outcome::Retry { error, next }
         }
     }

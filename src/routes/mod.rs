@@ -6,6 +6,7 @@ pub mod cookies;
 pub mod health;
 pub mod metrics;
 pub mod middleware;
+pub mod posted_form;
 pub mod public;
 pub mod rate_limit;
 pub mod state;

@@ -227,7 +227,8 @@ pub async fn login(
     ip: &str,
     now: DateTime<Utc>,
 ) -> Result<LoginOutcome, DbErr> {
-    let email_key = format!("email:{}", email.trim().to_lowercase());
+    let email = crate::domain::email::lookup_form(email);
+    let email_key = format!("email:{email}");
     let ip_key = format!("ip:{ip}");
     if recent_failures(db, &email_key, now).await? >= MAX_FAILURES_PER_ACCOUNT
         || recent_failures(db, &ip_key, now).await? >= MAX_FAILURES_PER_IP
@@ -235,7 +236,7 @@ pub async fn login(
         return Ok(LoginOutcome::Throttled);
     }
     let account = organiser::Entity::find()
-        .filter(organiser::Column::Email.eq(email.trim().to_lowercase()))
+        .filter(organiser::Column::Email.eq(&email))
         .one(db)
         .await?;
     let hash = account

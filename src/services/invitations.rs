@@ -11,6 +11,7 @@ use uuid::Uuid;
 use crate::db::entities::{event, invitation, organiser};
 use crate::db::{self, events};
 use crate::domain::email::EmailAddress;
+use crate::domain::registration::has_direction_controls;
 use crate::domain::token::ManageToken;
 use crate::mail::enqueue::{MessageKind, enqueue_invitation};
 use crate::services::audit;
@@ -65,7 +66,11 @@ pub fn parse_records(
             continue;
         }
         let name = fields[0];
-        if name.is_empty() || name.chars().any(char::is_control) || name.chars().count() > 200 {
+        if name.is_empty()
+            || name.chars().any(char::is_control)
+            || has_direction_controls(name)
+            || name.chars().count() > 200
+        {
             rejected.push(reject("admin.invite.error.name"));
             continue;
         }

@@ -202,9 +202,10 @@ pub fn calendar_links(
     }
     html! {
         ul class="calendar-links" aria-label=(locale.t("calendar.label")) {
-            li { a href=(ics_href) download { (locale.t("calendar.download")) } }
-            @if let Some(url) = google { li { a href=(url.as_str()) rel="noopener" { (locale.t("calendar.google")) } } }
-            @if let Some(url) = outlook { li { a href=(url.as_str()) rel="noopener" { (locale.t("calendar.outlook")) } } }
+            // noreferrer: the manage page, reached by a secret link, shows these too.
+            li { a href=(ics_href) download rel="noreferrer" { (locale.t("calendar.download")) } }
+            @if let Some(url) = google { li { a href=(url.as_str()) rel="noopener noreferrer" { (locale.t("calendar.google")) } } }
+            @if let Some(url) = outlook { li { a href=(url.as_str()) rel="noopener noreferrer" { (locale.t("calendar.outlook")) } } }
         }
     }
 }

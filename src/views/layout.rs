@@ -6,7 +6,9 @@ use crate::i18n::Locale;
 /// Page-level options beyond the title and content.
 #[derive(Default, Clone, Copy)]
 pub struct PageOptions {
-    /// Keep the page out of search engines (pages reached by a secret link).
+    /// Keep the page out of search engines (pages reached by a secret link);
+    /// its links then carry `rel="noreferrer"` too, so the secret in the
+    /// address never travels in a `Referer`, whatever the browser's policy.
     pub noindex: bool,
 }
 
@@ -19,7 +21,8 @@ pub fn page(
     options: PageOptions,
     content: Markup,
 ) -> Markup {
-    let nav = html! { li { a href="/" { (locale.t("nav.home")) } } };
+    let rel = options.noindex.then_some("noreferrer");
+    let nav = html! { li { a href="/" rel=[rel] { (locale.t("nav.home")) } } };
     page_with_nav(locale, title, path, options, nav, content)
 }
 
@@ -33,6 +36,7 @@ pub fn page_with_nav(
     content: Markup,
 ) -> Markup {
     let other = locale.other();
+    let rel = options.noindex.then_some("noreferrer");
     html! {
         (DOCTYPE)
         html lang=(locale.as_str()) {
@@ -48,12 +52,12 @@ pub fn page_with_nav(
             body {
                 a class="skip-link" href="#main" { (locale.t("nav.skip")) }
                 header class="site-header" {
-                    a class="site-name" href="/" { (locale.t("site.name")) }
+                    a class="site-name" href="/" rel=[rel] { (locale.t("site.name")) }
                     nav aria-label=(locale.t("nav.label")) {
                         ul {
                             (nav_items)
                             li {
-                                a href={ (path) "?lang=" (other.as_str()) } lang=(other.as_str()) hreflang=(other.as_str()) {
+                                a href={ (path) "?lang=" (other.as_str()) } lang=(other.as_str()) hreflang=(other.as_str()) rel=[rel] {
                                     (other.t("nav.switch_to_this"))
                                 }
                             }
@@ -66,8 +70,8 @@ pub fn page_with_nav(
                 footer class="site-footer" {
                     p { (locale.t("site.footer")) }
                     ul class="footer-links" {
-                        li { a href="/privacy" { (locale.t("nav.privacy")) } }
-                        li { a href="/tillganglighet" { (locale.t("nav.accessibility")) } }
+                        li { a href="/privacy" rel=[rel] { (locale.t("nav.privacy")) } }
+                        li { a href="/tillganglighet" rel=[rel] { (locale.t("nav.accessibility")) } }
                     }
                 }
             }

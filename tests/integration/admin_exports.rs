@@ -80,7 +80,7 @@ async fn the_csv_export_opens_in_excel_and_neutralises_formulas() {
 }
 
 #[tokio::test]
-async fn the_xlsx_export_has_real_dates_text_codes_and_no_formulas() {
+async fn the_xlsx_export_shows_text_as_typed_with_real_dates_and_no_formulas() {
     use calamine::{Data, DataType, Reader};
     let (app, client) = setup().await;
     let response = client
@@ -97,10 +97,19 @@ async fn the_xlsx_export_has_real_dates_text_codes_and_no_formulas() {
     let names: Vec<String> = (1..3)
         .map(|r| sheet.get_value((r, 0)).unwrap().to_string())
         .collect();
+    // A string cell is never a formula, so XLSX shows the text as typed:
+    // no neutralising apostrophe (that is for CSV).
     assert!(
-        names.contains(&"'=HYPERLINK(\"http://evil.example\")".to_owned()),
+        names.contains(&"=HYPERLINK(\"http://evil.example\")".to_owned()),
         "{names:?}"
     );
+    for r in 1..3 {
+        assert_eq!(
+            sheet.get_value((r, 6)),
+            Some(&Data::String("+46 laktosfri".into())),
+            "dietary needs as typed"
+        );
+    }
     let row = (1..3)
         .find(|r| sheet.get_value((*r, 1)) == Some(&Data::String("asa@example.org".into())))
         .unwrap();

@@ -188,3 +188,82 @@ async fn two_instances_deliver_two_hundred_messages_without_duplicates() {
     let recipients: HashSet<String> = mails.iter().map(|m| m.to.clone()).collect();
     assert_eq!(recipients.len(), 200);
 }
+
+/// A child process that is killed when the test ends, pass or fail.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test]
+async fn a_temporary_delivery_failure_is_logged_as_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let database_url = fresh_database(&dir).await;
+    let log_path = dir.path().join("server.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let port = free_port();
+    // Nothing listens here: the SMTP server is down.
+    let smtp_port = free_port();
+    let _server = KillOnDrop(
+        Command::new(env!("CARGO_BIN_EXE_anmalan"))
+            .arg("serve")
+            .env("DATABASE_URL", &database_url)
+            .env("BIND", format!("127.0.0.1:{port}"))
+            .env("BASE_URL", format!("http://127.0.0.1:{port}"))
+            .env("SMTP_URL", format!("smtp://127.0.0.1:{smtp_port}"))
+            .env("ANMALAN_CONFIG_DIR", config_dir())
+            .env("ANMALAN__MAIL__OUTBOX_DIR", dir.path().join("outbox"))
+            .env("ANMALAN__MAIL__RETRY_BASE_SECS", "1")
+            .env("ANMALAN__MAIL__POLL_INTERVAL_MS", "100")
+            .env("ANMALAN__MAIL__TIMEOUT_SECS", "2")
+            // Warnings and errors only: a failure logged at INFO is not seen.
+            .env("ANMALAN__LOG__LEVEL", "warn")
+            .env_remove("RUST_LOG")
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .expect("anmalan starts"),
+    );
+    let base = format!("http://127.0.0.1:{port}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !reqwest::get(format!("{base}/readyz"))
+        .await
+        .is_ok_and(|r| r.status().is_success())
+    {
+        assert!(std::time::Instant::now() < deadline, "anmalan became ready");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let db = sea_orm::Database::connect(&database_url).await.unwrap();
+    anmalan::services::events::import(&db, &seminar("almedalen", Some(10)))
+        .await
+        .unwrap();
+    let key = new_key();
+    let response = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(format!("{base}/events/almedalen/register"))
+        .form(&registration_form(&key, "Anna", "anna@example.org"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
+
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    let line = loop {
+        let text = std::fs::read_to_string(&log_path).unwrap_or_default();
+        if let Some(line) = text.lines().find(|l| l.contains("email will be retried")) {
+            break line.to_owned();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no warning that the email will be retried in the log:\n{text}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert!(line.contains("WARN"), "{line}");
+}

@@ -164,3 +164,65 @@ async fn too_many_registrations_from_one_address_get_429_with_retry_after() {
         3
     );
 }
+
+#[tokio::test]
+async fn links_on_pages_reached_by_a_token_carry_rel_noreferrer() {
+    use scraper::Selector;
+    let app = TestApp::spawn().await;
+    app.create_event(&seminar("almedalen", Some(10))).await;
+    let manage = app
+        .register("almedalen", "Anna Berg", "anna@example.org")
+        .await
+        .manage_path();
+    // An invitation's page too; its link arrives by email (an .eml file).
+    app.add_account("org@example.org", anmalan::domain::role::Role::Organiser)
+        .await;
+    let organiser = app.login("org@example.org").await;
+    let csv = "Namn;E-post\nBo Ek;bo@example.org\n";
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(csv.as_bytes().to_vec()).file_name("lista.csv"),
+    );
+    let uploaded = organiser
+        .post(app.url("/admin/events/almedalen/invitations/upload"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(uploaded.status(), 303);
+    let mails = crate::common::mail::wait_for_messages(&app.outbox_dir(), 2, 30).await;
+    let invitation = mails
+        .iter()
+        .find(|m| m.to == "bo@example.org")
+        .and_then(|m| m.text.lines().find(|l| l.contains("/i/")))
+        .expect("an invitation link")
+        .trim()
+        .trim_start_matches(&app.base_url)
+        .to_owned();
+
+    let links = Selector::parse("a[href]").unwrap();
+    for path in [
+        manage.clone(),
+        format!("{manage}/cancel"),
+        format!("{manage}/delete"),
+        invitation,
+    ] {
+        let (status, body) = app.get(&path).await;
+        assert_eq!(status, 200, "{path}");
+        let doc = html(&body);
+        let mut checked = 0;
+        for link in doc.select(&links) {
+            let href = link.value().attr("href").unwrap_or_default();
+            if href.starts_with('#') {
+                continue; // the same page
+            }
+            let rel = link.value().attr("rel").unwrap_or_default();
+            assert!(
+                rel.split(' ').any(|r| r == "noreferrer"),
+                "{path}: the link to {href} has rel={rel:?}"
+            );
+            checked += 1;
+        }
+        assert!(checked >= 4, "{path}: {checked} links");
+    }
+}

@@ -1,12 +1,15 @@
 """A real SMTP server for the integration tests, built on aiosmtpd.
 
-Every accepted message is written to MAILDIR as <n>-<uuid>.eml (atomically:
-temporary file, then rename), so the tests can parse exactly what arrived.
-Faults are chosen on the command line:
+Every accepted message is written to MAILDIR as <uuid>.eml (atomically:
+temporary file, then rename), so the tests can parse exactly what arrived;
+its envelope recipients (RCPT TO), one a line, go beside it in <uuid>.rcpt.
+Like many real servers it does not offer SMTPUTF8 unless asked. Faults and
+features are chosen on the command line:
 
   --tempfail N   answer the first N DATA commands with 451 (try again later)
   --reject       answer every DATA command with 550 (permanent failure)
   --delay-ms MS  wait before answering DATA, so sends are in flight longer
+  --smtputf8     offer SMTPUTF8 (RFC 6531): addresses beyond ASCII
 
 Prints "READY <port>" on stdout once it accepts connections.
 """
@@ -35,7 +38,10 @@ class Handler:
         if self.tempfail > 0:
             self.tempfail -= 1
             return "451 4.3.0 Temporary failure, try again later"
-        name = f"{uuid.uuid4()}.eml"
+        stem = str(uuid.uuid4())
+        with open(os.path.join(self.maildir, stem + ".rcpt"), "w", encoding="utf-8") as f:
+            f.write("\n".join(envelope.rcpt_tos) + "\n")
+        name = stem + ".eml"
         partial = os.path.join(self.maildir, "." + name + ".partial")
         with open(partial, "wb") as f:
             f.write(envelope.original_content)
@@ -52,10 +58,13 @@ def main():
     parser.add_argument("--tempfail", type=int, default=0)
     parser.add_argument("--reject", action="store_true")
     parser.add_argument("--delay-ms", type=int, default=0)
+    parser.add_argument("--smtputf8", action="store_true")
     args = parser.parse_args()
     os.makedirs(args.maildir, exist_ok=True)
     handler = Handler(args.maildir, args.tempfail, args.reject, args.delay_ms)
-    controller = Controller(handler, hostname="127.0.0.1", port=args.port)
+    controller = Controller(
+        handler, hostname="127.0.0.1", port=args.port, enable_SMTPUTF8=args.smtputf8
+    )
     controller.start()
     print(f"READY {args.port}", flush=True)
     signal.sigwait({signal.SIGTERM, signal.SIGINT})

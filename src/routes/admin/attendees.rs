@@ -101,7 +101,7 @@ pub async fn add(
     let event = event_by_slug(&state, &slug).await?;
     let members = event_queries::member_municipalities(&state.db).await?;
     // The organiser records the person's agreement on their behalf.
-    form.consent = Some("organiser".into());
+    form.consent = Some(crate::domain::registration::CONSENT_GIVEN.into());
     let new = match form.parse(|code| members.iter().any(|m| m.code == code)) {
         Ok(new) => new,
         Err(errors) => {

@@ -263,7 +263,7 @@ pub async fn create(
         dietary_needs: body.dietary_needs.clone().unwrap_or_default(),
         accessibility_needs: body.accessibility_needs.clone().unwrap_or_default(),
         // The caller vouches for the person's agreement, as an organiser does.
-        consent: Some("api".to_owned()),
+        consent: Some(crate::domain::registration::CONSENT_GIVEN.to_owned()),
     };
     let members = &state.members;
     let parsed = form.parse(|code| members.iter().any(|m| m.code == code));

@@ -1,7 +1,7 @@
 //! `/i/{token}`: a personal invitation. The registration form comes filled
 //! in, the email fixed; it works for invite-only events; the invitee can
 //! also decline.
-use axum::Form;
+
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -13,6 +13,7 @@ use crate::domain::registration::RegistrationForm;
 use crate::domain::token::SubmissionKey;
 use crate::error::AppError;
 use crate::i18n::Locale;
+use crate::routes::posted_form::PostedForm;
 use crate::routes::state::AppState;
 use crate::services::invitations;
 use crate::services::registration::{RegisterOptions, RegisterOutcome, register_with};
@@ -102,18 +103,21 @@ pub async fn register(
     State(state): State<AppState>,
     Path(token): Path<String>,
     locale: Locale,
-    Form(mut form): Form<RegistrationForm>,
+    posted: PostedForm<RegistrationForm>,
 ) -> Result<Response, AppError> {
     let (invitation, event) = open(&state, &token).await?;
+    let key = SubmissionKey::parse(&posted.form.submission_key);
+    let mut errors = posted.form_errors(key.is_none());
+    let mut form = posted.form;
     form.email = invitation.email.clone();
     let members = &state.members;
-    let key = SubmissionKey::parse(&form.submission_key);
     let parsed = form.parse(|code| members.iter().any(|m| m.code == code));
     let (new, key) = match (parsed, key) {
-        (Ok(new), Some(key)) => (new, key),
+        (Ok(new), Some(key)) if errors.is_empty() => (new, key),
         (parsed, key) => {
             let key = key.unwrap_or_else(SubmissionKey::generate);
-            let errors = FormErrors(parsed.err().unwrap_or_default());
+            errors.extend(parsed.err().unwrap_or_default());
+            let errors = FormErrors(errors);
             let page = render(
                 &state,
                 &token,

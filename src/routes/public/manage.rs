@@ -1,6 +1,5 @@
 //! `/r/{token}`: the registrant's own page.
 use crate::domain::event::RegistrationStatus;
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -12,6 +11,7 @@ use crate::domain::registration::EditForm;
 use crate::domain::token::ManageToken;
 use crate::error::AppError;
 use crate::i18n::Locale;
+use crate::routes::posted_form::PostedForm;
 use crate::routes::state::AppState;
 use crate::services::registration::Edited;
 use crate::services::registration::manage::{self, Managed};
@@ -93,10 +93,19 @@ pub async fn edit(
     State(state): State<AppState>,
     Path(token): Path<String>,
     locale: Locale,
-    Form(form): Form<EditForm>,
+    posted: PostedForm<EditForm>,
 ) -> Result<Response, AppError> {
     let managed = open(&state, &token).await?;
-    match form.parse() {
+    let form = &posted.form;
+    // A body that is not UTF-8 or repeats a field is shown again, unsaved.
+    let parsed = match posted.form_errors(false) {
+        errors if errors.is_empty() => form.parse(),
+        mut errors => {
+            errors.extend(form.parse().err().unwrap_or_default());
+            Err(errors)
+        }
+    };
+    match parsed {
         Ok(edit) => {
             let token = ManageToken::parse(&token).ok_or(AppError::NotFound)?;
             let notice = match manage::edit(
@@ -120,7 +129,7 @@ pub async fn edit(
                 &managed,
                 &token,
                 None,
-                &form,
+                form,
                 &FormErrors(errors),
                 locale,
             )

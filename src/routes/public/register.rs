@@ -1,5 +1,4 @@
 //! `POST /events/{slug}/register`.
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -10,6 +9,7 @@ use crate::domain::registration::RegistrationForm;
 use crate::domain::token::SubmissionKey;
 use crate::error::AppError;
 use crate::i18n::Locale;
+use crate::routes::posted_form::PostedForm;
 use crate::routes::state::AppState;
 use crate::services::registration::{RegisterOutcome, register};
 use crate::views::components::FormErrors;
@@ -24,22 +24,26 @@ pub async fn submit(
     State(state): State<AppState>,
     Path(slug): Path<String>,
     locale: Locale,
-    Form(form): Form<RegistrationForm>,
+    posted: PostedForm<RegistrationForm>,
 ) -> Result<Response, AppError> {
+    let form = &posted.form;
     let event = events::find_public_by_slug(&state.db, &slug)
         .await?
         .ok_or(AppError::NotFound)?;
-    // A form without a usable key (hand-made, or very old) gets a fresh one
-    // and is shown again, so nothing typed is lost.
+    // A form without a usable key (hand-made, or very old), or with a body
+    // that is not UTF-8 or repeats a field, gets a fresh key and is shown
+    // again with a sentence saying what to do, so nothing typed is lost.
     let key = SubmissionKey::parse(&form.submission_key);
+    let mut errors = posted.form_errors(key.is_none());
     let members = &state.members;
     let parsed = form.parse(|code| members.iter().any(|m| m.code == code));
     let (new, key) = match (parsed, key) {
-        (Ok(new), Some(key)) => (new, key),
+        (Ok(new), Some(key)) if errors.is_empty() => (new, key),
         (parsed, key) => {
-            let errors = FormErrors(parsed.err().unwrap_or_default());
+            errors.extend(parsed.err().unwrap_or_default());
+            let errors = FormErrors(errors);
             let key = key.unwrap_or_else(SubmissionKey::generate);
-            let page = render_event(&state, &slug, &form, &errors, key.as_str(), locale).await?;
+            let page = render_event(&state, &slug, form, &errors, key.as_str(), locale).await?;
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
@@ -61,7 +65,7 @@ pub async fn submit(
             let page = render_event(
                 &state,
                 &slug,
-                &form,
+                form,
                 &FormErrors::default(),
                 key.as_str(),
                 locale,

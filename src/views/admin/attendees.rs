@@ -54,7 +54,7 @@ pub fn render(who: &CurrentOrganiser, view: &AttendeePage<'_>, locale: Locale) -
             h1 { (title) }
             @if let Some(notice) = &view.notice { div class="notice notice-success" role="status" { p { (notice) } } }
             form method="get" action={ (base) "/attendees" } class="filters" role="search" {
-                div class="field" {
+                div class="field field-search" {
                     label for="q" { (locale.t("admin.attendees.search")) }
                     input type="search" id="q" name="q" value=(filter.q);
                 }
@@ -91,7 +91,7 @@ pub fn render(who: &CurrentOrganiser, view: &AttendeePage<'_>, locale: Locale) -
                 a href={ (base) "/attendees.xlsx?" (query) } { (locale.t("admin.export.xlsx")) }
             }
             div class="table-wrap" {
-                table class="data" {
+                table class="data stacked" {
                     caption class="visually-hidden" { (title) }
                     thead { tr {
                         th scope="col" { (locale.t("field.name")) }
@@ -105,16 +105,17 @@ pub fn render(who: &CurrentOrganiser, view: &AttendeePage<'_>, locale: Locale) -
                     tbody {
                         @for (row, position) in view.rows {
                             tr {
-                                th scope="row" { (row.name) }
-                                td { (row.email) }
-                                td { (affiliation(row, view.members)) }
-                                td { (row.role_title) }
-                                td {
+                                // User text in <bdi>: right-to-left text cannot reorder the rest.
+                                th scope="row" { bdi { (row.name) } }
+                                td class="email" data-label=(locale.t("field.email")) { bdi { (row.email) } }
+                                td data-label=(locale.t("manage.affiliation")) { bdi { (affiliation(row, view.members)) } }
+                                td data-label=(locale.t("field.role_title")) { bdi { (row.role_title) } }
+                                td data-label=(locale.t("admin.status")) {
                                     (locale.t(&format!("admin.registration_status.{}", row.status)))
                                     @if let Some(p) = position { " (" (p) ")" }
                                     @if row.checked_in_at.is_some() { " · " (locale.t("admin.checkin.arrived")) }
                                 }
-                                td { (format::date_time(row.created_at, tz, locale)) }
+                                td data-label=(locale.t("admin.attendees.registered_at")) { (format::date_time(row.created_at, tz, locale)) }
                                 td class="row-actions" {
                                     @if row.status != RegistrationStatus::Cancelled {
                                         form method="post" action={ (base) "/registrations/" (row.id) "/resend" } class="inline-form" { button type="submit" class="link-button" { (locale.t("admin.action.resend")) } }
@@ -175,7 +176,7 @@ pub fn edit(
         &action,
         html! {
             p { a href={ "/admin/events/" (event.slug) "/attendees" } { "← " (locale.t("admin.attendees.title")) } }
-            h1 { (title) ": " (row.email) }
+            h1 { (title) ": " bdi { (row.email) } }
             @if !errors.is_empty() { (error_summary(errors, locale)) }
             form method="post" action=(action) novalidate {
                 (text_field(Field::Name, &locale.t("field.name"), None, &form.name, true, InputKind::Text { autocomplete: "off" }, errors, locale))

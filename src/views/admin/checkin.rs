@@ -35,7 +35,9 @@ pub fn render(
             ul class="checkin-list" {
                 @for row in rows {
                     li {
-                        span class="who" { strong { (row.name) } br; span class="hint" { (row.organisation.clone().or_else(|| row.municipality_code.clone()).unwrap_or_default()) " · " (row.role_title) } }
+                        // Each piece of user text in its own <bdi>, so that
+                        // right-to-left text cannot reorder what follows it.
+                        span class="who" { strong { bdi { (row.name) } } br; span class="hint" { bdi { (row.organisation.clone().or_else(|| row.municipality_code.clone()).unwrap_or_default()) } " · " bdi { (row.role_title) } } }
                         form method="post" action={ (base) "/registrations/" (row.id) (if row.checked_in_at.is_some() { "/undo-checkin" } else { "/checkin" }) } class="inline-form" {
                             input type="hidden" name="q" value=(q);
                             @if row.checked_in_at.is_some() {

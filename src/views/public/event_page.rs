@@ -4,7 +4,7 @@ use maud::{Markup, html};
 
 use crate::db::entities::{event, municipality, programme_item};
 use crate::domain::event::RegistrationWindow;
-use crate::domain::registration::{Field, OTHER_ORGANISATION, RegistrationForm};
+use crate::domain::registration::{CONSENT_GIVEN, Field, OTHER_ORGANISATION, RegistrationForm};
 use crate::i18n::Locale;
 use crate::i18n::format;
 use crate::views::components::{FormErrors, InputKind, calendar_links, error_summary, text_field};
@@ -48,7 +48,10 @@ pub fn render(view: &EventPage<'_>, locale: Locale) -> Markup {
         locale,
         &event.title,
         &path,
-        PageOptions::default(),
+        // An invitation's page is reached by its secret link.
+        PageOptions {
+            noindex: view.invitation.is_some(),
+        },
         html! {
             @if !view.errors.is_empty() { (error_summary(view.errors, locale)) }
             p class="kind" { (locale.t(&format!("event.kind.{}", event.kind))) }
@@ -165,11 +168,11 @@ fn registration_form(view: &EventPage<'_>, locale: Locale) -> Markup {
                 @if let Some(error) = &consent_error {
                     p class="error-message" id="consent-error" { span class="visually-hidden" { (locale.t("form.error_prefix")) " " } (error) }
                 }
-                input type="checkbox" id="consent" name="consent" value="yes" checked[form.consent.is_some()] required
+                input type="checkbox" id="consent" name="consent" value=(CONSENT_GIVEN) checked[form.consent.as_deref() == Some(CONSENT_GIVEN)] required
                     aria-describedby={ "consent-hint" @if consent_error.is_some() { " consent-error" } }
                     aria-invalid=[consent_error.as_ref().map(|_| "true")];
                 label for="consent" { (locale.t("field.consent")) }
-                p class="hint" id="consent-hint" { a href="/privacy" { (locale.t("field.consent_link")) } }
+                p class="hint" id="consent-hint" { a href="/privacy" rel=[view.invitation.is_some().then_some("noreferrer")] { (locale.t("field.consent_link")) } }
             }
             button type="submit" {
                 @if full { (locale.t("register.submit_waitlist")) } @else { (locale.t("register.submit")) }
@@ -195,7 +198,7 @@ pub fn already_registered(event: &event::Model, email: &str, locale: Locale) -> 
         html! {
             h1 { (title) }
             p { (locale.t("already.body").replace("%{email}", email).replace("%{event}", &event.title)) }
-            p { a href={ "/events/" (event.slug) } { (locale.t("already.back")) } }
+            p { a href={ "/events/" (event.slug) } rel="noreferrer" { (locale.t("already.back")) } }
         },
     )
 }

@@ -91,7 +91,7 @@ pub fn render(
             }
             h1 { (title) }
             p {
-                a href={ "/events/" (event.slug) } { (event.title) }
+                a href={ "/events/" (event.slug) } rel="noreferrer" { (event.title) }
                 br;
                 (format::span(event.starts_at, event.ends_at, tz, locale)) ", " (event.venue_name)
             }
@@ -109,9 +109,10 @@ pub fn render(
                 }
             }
             dl class="facts" {
-                dt { (locale.t("field.email")) } dd { (registration.email) }
+                // User text in <bdi>: right-to-left text cannot reorder the rest.
+                dt { (locale.t("field.email")) } dd { bdi { (registration.email) } }
                 dt { (locale.t("manage.affiliation")) }
-                dd { (member_name.or(registration.organisation.as_deref()).unwrap_or("")) }
+                dd { bdi { (member_name.or(registration.organisation.as_deref()).unwrap_or("")) } }
             }
             @if registration.status == RegistrationStatus::Confirmed && event.status != EventStatus::Cancelled {
                 h2 { (locale.t("calendar.label")) }
@@ -128,13 +129,13 @@ pub fn render(
                     button type="submit" { (locale.t("manage.save")) }
                 }
                 h2 { (locale.t("manage.cancel_title")) }
-            p { a class="button button-secondary" href={ (path) "/cancel" } { (locale.t("manage.cancel_link")) } }
+            p { a class="button button-secondary" href={ (path) "/cancel" } rel="noreferrer" { (locale.t("manage.cancel_link")) } }
         }
         h2 { (locale.t("manage.data_title")) }
         p { (locale.t("manage.data_body")) }
         ul {
-            li { a href={ (path) "/data.json" } download { (locale.t("manage.data_download")) } }
-            li { a href={ (path) "/delete" } { (locale.t("manage.delete_link")) } }
+            li { a href={ (path) "/data.json" } download rel="noreferrer" { (locale.t("manage.data_download")) } }
+            li { a href={ (path) "/delete" } rel="noreferrer" { (locale.t("manage.delete_link")) } }
         }
         @if !cancelled {
             h2 { (locale.t("manage.links_title")) }
@@ -165,7 +166,7 @@ pub fn confirm_cancel(managed: &Managed, token: &str, locale: Locale) -> Markup 
             form method="post" action={ (path) "/cancel" } {
                 button type="submit" class="button-warning" { (locale.t("cancel.confirm")) }
             }
-            p { a href=(path) { (locale.t("cancel.keep")) } }
+            p { a href=(path) rel="noreferrer" { (locale.t("cancel.keep")) } }
         },
     )
 }
@@ -185,7 +186,7 @@ pub fn confirm_delete(managed: &Managed, token: &str, locale: Locale) -> Markup 
             form method="post" action={ (path) "/delete" } {
                 button type="submit" class="button-warning" { (locale.t("delete.confirm")) }
             }
-            p { a href=(path) { (locale.t("delete.keep")) } }
+            p { a href=(path) rel="noreferrer" { (locale.t("delete.keep")) } }
         },
     )
 }
@@ -201,7 +202,7 @@ pub fn deleted(locale: Locale) -> Markup {
         html! {
             h1 { (title) }
             p { (locale.t("delete.done_body")) }
-            p { a href="/" { (locale.t("error_page.home")) } }
+            p { a href="/" rel="noreferrer" { (locale.t("error_page.home")) } }
         },
     )
 }

@@ -29,17 +29,24 @@ impl Drop for Browser {
     }
 }
 
-/// Whether Chromium and chromedriver are installed; if not, says once how
-/// to enable the browser tests and returns false (the test then passes
-/// without running: `.ci/run` always installs them).
+/// Whether this browser test runs: yes, unless `ANMALAN_SKIP_BROWSER=1`
+/// asks to skip it (then the skip is recorded and counted by `.ci/test`).
+/// A missing Chromium or chromedriver fails the test with the command that
+/// installs it: a test that passes without running tests nothing.
 pub fn available() -> bool {
-    let found = which("chromium") && which("chromedriver");
-    if !found {
-        eprintln!(
-            "SKIPPED browser test: install Chromium to run it (apt-get install -y chromium chromium-driver)"
+    if std::env::var("ANMALAN_SKIP_BROWSER").is_ok_and(|v| v == "1") {
+        super::record_skip("ANMALAN_SKIP_BROWSER");
+        return false;
+    }
+    for program in ["chromium", "chromedriver"] {
+        assert!(
+            which(program),
+            "{program} is not installed: run `.ci/test` (it installs what the tests need), \
+             or `apt-get install -y chromium chromium-driver`; \
+             ANMALAN_SKIP_BROWSER=1 skips the browser tests"
         );
     }
-    found
+    true
 }
 
 fn which(program: &str) -> bool {
@@ -232,7 +239,7 @@ fn axe_source() -> String {
         });
     std::fs::read_to_string(&path).unwrap_or_else(|_| {
         panic!(
-            "axe-core not found at {}: run `npm install --prefix tests/support` (.ci/run does)",
+            "axe-core not found at {}: run `.ci/test`, or `npm install --prefix tests/support`",
             path.display()
         )
     })

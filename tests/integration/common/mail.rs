@@ -5,6 +5,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use mail_parser::{MessageParser, MimeHeaders};
@@ -24,12 +25,45 @@ pub fn free_port() -> u16 {
         .expect("a free port")
 }
 
+/// The Python that runs the test SMTP server: `ANMALAN_TEST_PYTHON`, else
+/// the venv `.ci/test` makes in tests/support/.venv, else `python3`. Fails
+/// the test, with the command that installs it, when it lacks aiosmtpd.
+fn smtp_python() -> &'static Path {
+    static PYTHON: OnceLock<PathBuf> = OnceLock::new();
+    PYTHON.get_or_init(|| {
+        let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/.venv/bin/python");
+        let python = std::env::var_os("ANMALAN_TEST_PYTHON")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| {
+                if venv.is_file() {
+                    venv
+                } else {
+                    PathBuf::from("python3")
+                }
+            });
+        let has_aiosmtpd = Command::new(&python)
+            .args(["-c", "import aiosmtpd"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|status| status.success());
+        assert!(
+            has_aiosmtpd,
+            "the test SMTP server needs Python with aiosmtpd, and {} has none: run `.ci/test` \
+             (it installs what the tests need), or `python3 -m venv tests/support/.venv && \
+             tests/support/.venv/bin/pip install aiosmtpd==1.4.6`",
+            python.display()
+        );
+        python
+    })
+}
+
 impl SmtpServer {
     /// Starts the server on `port`, writing into `maildir`, with fault
-    /// options (`--tempfail N`, `--reject`, `--delay-ms MS`).
+    /// options (`--tempfail N`, `--reject`, `--delay-ms MS`, `--smtputf8`).
     pub async fn start(port: u16, maildir: &Path, options: &[&str]) -> Self {
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/smtp_server.py");
-        let child = Command::new("python3")
+        let child = Command::new(smtp_python())
             .arg(script)
             .arg("--port")
             .arg(port.to_string())
@@ -38,7 +72,7 @@ impl SmtpServer {
             .args(options)
             .stdout(Stdio::null())
             .spawn()
-            .expect("python3 with aiosmtpd (pip install aiosmtpd) runs the test SMTP server");
+            .expect("the test SMTP server starts");
         let deadline = Instant::now() + Duration::from_secs(15);
         while tokio::net::TcpStream::connect(("127.0.0.1", port))
             .await
@@ -85,6 +119,24 @@ pub fn received(maildir: &Path) -> Vec<Vec<u8>> {
     files.retain(|p| p.extension().is_some_and(|e| e == "eml"));
     files.sort();
     files.iter().filter_map(|p| std::fs::read(p).ok()).collect()
+}
+
+/// The envelope recipients (RCPT TO) of every message in a maildir.
+pub fn envelope_recipients(maildir: &Path) -> Vec<String> {
+    let mut recipients: Vec<String> = std::fs::read_dir(maildir)
+        .map(|dir| {
+            dir.filter_map(Result::ok)
+                .map(|e| e.path())
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default()
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "rcpt"))
+        .filter_map(|p| std::fs::read_to_string(p).ok())
+        .flat_map(|text| text.lines().map(str::to_owned).collect::<Vec<_>>())
+        .collect();
+    recipients.sort();
+    recipients
 }
 
 /// Waits until at least `count` messages arrived (at most `seconds`).

@@ -101,6 +101,27 @@ pub fn settings_for(
     Settings::load_with_env(&config_dir(), &env).expect("test settings are valid")
 }
 
+/// Records that the running test is skipped at the request of the
+/// environment variable `variable`: a line on stderr, and one in the file
+/// named by `ANMALAN_SKIPPED_LOG`, which `.ci/test` counts at the end.
+pub fn record_skip(variable: &str) {
+    use std::io::Write;
+    let current = std::thread::current();
+    let line = format!(
+        "SKIPPED ({variable}=1): {}",
+        current.name().unwrap_or("a test")
+    );
+    eprintln!("{line}");
+    if let Some(log) = std::env::var_os("ANMALAN_SKIPPED_LOG") {
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log)
+            .expect("the skip log opens");
+        writeln!(file, "{line}").expect("the skip log is written");
+    }
+}
+
 pub fn config_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config")
 }
