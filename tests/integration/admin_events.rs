@@ -376,3 +376,97 @@ async fn the_overview_charts_registrations_per_day_with_a_table() {
         &page[svg_start..svg_start + 1500]
     );
 }
+
+#[tokio::test]
+async fn moving_an_event_moves_its_programme_and_items_outside_are_refused() {
+    use anmalan::services::events::ProgrammeSpec;
+    let app = TestApp::spawn().await;
+    let mut spec = seminar("almedalen", Some(10));
+    let item = |start: chrono::NaiveDateTime, title: &str| ProgrammeSpec {
+        starts_at: start,
+        ends_at: Some(start + chrono::Duration::minutes(30)),
+        title: title.to_owned(),
+        place: None,
+    };
+    spec.programme = vec![item(spec.starts_at, "Välkommen")];
+    app.create_event(&spec).await;
+
+    // The import moves the event by a day and sends the programme unchanged:
+    // the programme moves with it.
+    let day = chrono::Duration::days(1);
+    spec.starts_at += day;
+    spec.ends_at += day;
+    let outcome = anmalan::services::events::import(&app.state.db, &spec)
+        .await
+        .unwrap();
+    assert!(
+        outcome.to_string().contains("the programme moved with it"),
+        "{outcome}"
+    );
+    let stored = event::Entity::find()
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let programme = anmalan::db::events::programme(&app.state.db, stored.id)
+        .await
+        .unwrap();
+    assert_eq!(
+        programme[0].starts_at, stored.starts_at,
+        "the item follows the event"
+    );
+
+    // An item outside the event is refused, by name, and nothing changes.
+    spec.programme = vec![
+        item(spec.starts_at, "Välkommen"),
+        item(spec.ends_at + chrono::Duration::hours(3), "Middag"),
+    ];
+    let refused = anmalan::services::events::import(&app.state.db, &spec)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(refused.contains("item 2 \"Middag\""), "{refused}");
+    let programme = anmalan::db::events::programme(&app.state.db, stored.id)
+        .await
+        .unwrap();
+    assert_eq!(programme.len(), 1);
+
+    // The back-office form says the same in words and keeps what was typed.
+    app.add_account("org@example.org", Role::Organiser).await;
+    let client = app.login("org@example.org").await;
+    let start = spec.starts_at.format("%Y-%m-%dT%H:%M").to_string();
+    let end = spec.ends_at.format("%Y-%m-%dT%H:%M").to_string();
+    let late = format!(
+        "{} | Middag",
+        (spec.ends_at + chrono::Duration::hours(3)).format("%Y-%m-%d %H:%M")
+    );
+    let posted = app
+        .post_with(
+            &client,
+            "/admin/events/almedalen/edit",
+            &[
+                ("title", "Seminarium"),
+                ("slug", "almedalen"),
+                ("kind", "seminar"),
+                ("venue_name", "Visby"),
+                ("starts_at", &start),
+                ("ends_at", &end),
+                ("capacity", "10"),
+                ("visibility", "public"),
+                ("organiser_email", "sekretariatet@example.org"),
+                ("programme", &late),
+                ("confirm", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(posted.status, 422, "{}", posted.body);
+    assert!(
+        posted
+            .body
+            .contains("Punkt 1 i programmet ligger utanför evenemangets tid.")
+    );
+    assert!(
+        posted.body.contains("Middag"),
+        "the programme is kept as typed"
+    );
+}

@@ -12,13 +12,14 @@ use super::session::CurrentOrganiser;
 use super::{Done, event_by_slug};
 use crate::db::events as event_queries;
 use crate::domain::event::{EventKind, EventStatus, Visibility};
-use crate::domain::event_form::EventForm;
+use crate::domain::event_form::{EventFieldError, EventForm};
 use crate::error::AppError;
 use crate::i18n::Locale;
 use crate::mail::outbox;
 use crate::routes::state::AppState;
 use crate::services::attendees;
 use crate::services::events::admin as event_admin;
+use crate::services::events::{Imported, ProgrammeOutside};
 use crate::views::admin::{
     dashboard as dashboard_view, emails as emails_view, event_form, overview as overview_view,
 };
@@ -159,20 +160,15 @@ pub async fn edit(
     let event = event_by_slug(&state, &slug).await?;
     let members = event_queries::member_municipalities(&state.db).await?;
     let action = format!("/admin/events/{slug}/edit");
+    // The form comes back as typed, with what is wrong named.
+    let refused = |errors: &[EventFieldError]| {
+        let title = locale.t("admin.event.edit");
+        let page = event_form::render(&who, &title, &action, &form, errors, &members, locale);
+        (StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
+    };
     let checked = match form.parse(|code| members.iter().any(|m| m.code == code)) {
         Ok(checked) => checked,
-        Err(errors) => {
-            let page = event_form::render(
-                &who,
-                &locale.t("admin.event.edit"),
-                &action,
-                &form,
-                &errors,
-                &members,
-                locale,
-            );
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
-        }
+        Err(errors) => return Ok(refused(&errors)),
     };
     if form.confirm != "yes"
         && let Some((_, affected)) =
@@ -182,8 +178,30 @@ pub async fn edit(
             event_form::confirm_change(&who, &action, &form, affected, locale).into_response(),
         );
     }
-    let (saved, _) = event_admin::update(&state.db, &event, &checked, &who.account).await?;
-    Ok(to_event(&saved.slug, "saved"))
+    match event_admin::update(&state.db, &event, &checked, &who.account).await {
+        Ok((
+            saved,
+            Imported::Updated {
+                programme_moved: true,
+                ..
+            },
+        )) => Ok(to_event(&saved.slug, "saved_programme_moved")),
+        Ok((saved, _)) => Ok(to_event(&saved.slug, "saved")),
+        Err(err) => match err.downcast::<ProgrammeOutside>() {
+            Ok(ProgrammeOutside(items)) => {
+                let errors: Vec<EventFieldError> = items
+                    .iter()
+                    .map(|(line, _)| EventFieldError {
+                        field: "programme",
+                        key: "admin.error.programme_outside",
+                        line: Some(*line),
+                    })
+                    .collect();
+                Ok(refused(&errors))
+            }
+            Err(err) => Err(err.into()),
+        },
+    }
 }
 
 async fn change_status(

@@ -109,7 +109,23 @@ pub enum Imported {
     Updated {
         change: Option<EventChange>,
         notified: usize,
+        /// The event moved and its programme, sent unchanged, moved with it.
+        programme_moved: bool,
     },
+}
+
+/// Programme items that would lie outside their event, by 1-based line (the
+/// item's place in the programme) and title.
+#[derive(Debug, thiserror::Error)]
+#[error("programme items lie outside the event's time: {}", describe(.0))]
+pub struct ProgrammeOutside(pub Vec<(usize, String)>);
+
+fn describe(items: &[(usize, String)]) -> String {
+    items
+        .iter()
+        .map(|(line, title)| format!("item {line} {title:?}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 impl std::fmt::Display for Imported {
@@ -120,12 +136,18 @@ impl std::fmt::Display for Imported {
             Imported::Updated {
                 change: Some(EventChange::Moved),
                 notified,
+                programme_moved,
             } => {
-                write!(f, "Moved ({notified} registrants notified)")
+                write!(f, "Moved ({notified} registrants notified)")?;
+                if *programme_moved {
+                    f.write_str("; the programme moved with it")?;
+                }
+                Ok(())
             }
             Imported::Updated {
                 change: Some(EventChange::Cancelled),
                 notified,
+                ..
             } => {
                 write!(f, "Cancelled ({notified} registrants notified)")
             }
@@ -220,6 +242,39 @@ pub async fn save(
         anyhow::bail!("the slug {:?} is taken by another event", spec.slug);
     }
     let before = existing.clone();
+    // Moving an event moves its programme with it, when the programme was
+    // sent as it is stored (the organiser changed only the event's times).
+    let mut programme_moved = false;
+    if let Some(before) = &before
+        && before.starts_at != starts_at
+    {
+        let stored = events::programme(&txn, before.id).await?;
+        let unchanged = !stored.is_empty()
+            && stored.len() == programme.len()
+            && stored.iter().zip(&programme).all(|(s, (st, en, item))| {
+                s.starts_at == *st
+                    && s.ends_at == *en
+                    && s.title == item.title
+                    && s.place == item.place
+            });
+        if unchanged {
+            let delta = starts_at - before.starts_at;
+            for (st, en, _) in &mut programme {
+                *st += delta;
+                *en = en.map(|e| e + delta);
+            }
+            programme_moved = true;
+        }
+    }
+    let outside: Vec<(usize, String)> = programme
+        .iter()
+        .enumerate()
+        .filter(|(_, (st, en, _))| *st < starts_at || en.unwrap_or(*st) > ends_at)
+        .map(|(i, (_, _, item))| (i + 1, item.title.clone()))
+        .collect();
+    if !outside.is_empty() {
+        return Err(ProgrammeOutside(outside).into());
+    }
     let mut active = match existing {
         Some(model) => model.into(),
         None => event::ActiveModel {
@@ -272,7 +327,11 @@ pub async fn save(
         None => Imported::Created,
         Some(before) => {
             let (_, change, notified) = changes::apply(&txn, &before, saved, now).await?;
-            Imported::Updated { change, notified }
+            Imported::Updated {
+                change,
+                notified,
+                programme_moved,
+            }
         }
     };
     crate::mail::wake::commit(txn).await?;

@@ -8,4 +8,4 @@ pub mod demo;
 pub mod import;
 
 pub use demo::{demo_specs, load_demo};
-pub use import::{EventSpec, Imported, ProgrammeSpec, import, parse_spec, save};
+pub use import::{EventSpec, Imported, ProgrammeOutside, ProgrammeSpec, import, parse_spec, save};
