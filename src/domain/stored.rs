@@ -6,7 +6,9 @@
 /// enum gets `as_str`, `parse` and `ALL`, serde under the same names, and
 /// sea-orm's `ActiveEnum` (columns of the type are typed in the entities).
 macro_rules! stored_enum {
-    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
+    // `tt`, not `literal`: a `literal` fragment reaches derive macros wrapped
+    // in an invisible group, and utoipa then misses the `serde(rename)`.
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $text:tt),+ $(,)? }) => {
         $(#[$doc])*
         #[derive(
             Debug, Clone, Copy, PartialEq, Eq, Hash,

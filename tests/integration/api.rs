@@ -473,6 +473,11 @@ async fn the_openapi_document_describes_every_route() {
     assert_eq!(status, 200);
     let doc: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(doc["openapi"], "3.1.0");
+    // The states as the API writes them (and the stored text).
+    assert_eq!(
+        doc["components"]["schemas"]["RegistrationState"]["enum"],
+        serde_json::json!(["confirmed", "waitlisted", "cancelled"])
+    );
     let paths: Vec<&String> = doc["paths"].as_object().unwrap().keys().collect();
     for path in [
         "/api/v1/events",

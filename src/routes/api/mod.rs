@@ -12,11 +12,13 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::{Json, Router};
 use chrono::Utc;
 use utoipa::OpenApi;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::db::entities::event;
 use crate::i18n::Locale;
@@ -24,29 +26,24 @@ use crate::routes::state::AppState;
 use crate::services::api_tokens::{self, ApiCaller, Scope};
 use problem::ApiError;
 
-/// Every API route.
+/// Every API route, each declared once: `routes!` takes the path and the
+/// method from the handler's `#[utoipa::path]`, and the OpenAPI document is
+/// collected from the same declarations.
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/openapi.json", get(openapi_json))
-        .route("/api/v1/events", get(events::list))
-        .route("/api/v1/events/{slug}", get(events::get))
-        .route("/api/v1/municipalities", get(events::municipalities))
-        .route(
-            "/api/v1/events/{slug}/registrations",
-            get(registrations::list).post(registrations::create),
-        )
-        .route(
-            "/api/v1/events/{slug}/registrations.csv",
-            get(registrations::export_csv),
-        )
-        .route(
-            "/api/v1/events/{slug}/registrations/{id}",
-            get(registrations::get),
-        )
-        .route(
-            "/api/v1/events/{slug}/registrations/{id}/cancel",
-            post(registrations::cancel),
-        )
+    let (routes, document) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(events::list))
+        .routes(routes!(events::get))
+        .routes(routes!(events::municipalities))
+        .routes(routes!(registrations::list, registrations::create))
+        .routes(routes!(registrations::export_csv))
+        .routes(routes!(registrations::get))
+        .routes(routes!(registrations::cancel))
+        .split_for_parts();
+    let document = std::sync::Arc::new(document);
+    routes.route(
+        "/api/v1/openapi.json",
+        get(move |state| openapi_json(state, document.clone())),
+    )
 }
 
 /// The OpenAPI 3.1 document.
@@ -58,16 +55,6 @@ pub fn router() -> Router<AppState> {
             Create a token in the back-office under API tokens (admins only) and send it as \
             `Authorization: Bearer anm_…`. Errors are RFC 9457 problem details in the \
             language of `Accept-Language` (Swedish by default)."
-    ),
-    paths(
-        events::list,
-        events::get,
-        events::municipalities,
-        registrations::list,
-        registrations::get,
-        registrations::create,
-        registrations::cancel,
-        registrations::export_csv,
     ),
     components(schemas(model::SortKey, model::RegistrationState, model::Language)),
     modifiers(&BearerAuth),
@@ -93,8 +80,11 @@ impl utoipa::Modify for BearerAuth {
 /// `GET /api/v1/openapi.json`: public, so tools can read it before they
 /// have a token. The member municipalities' codes are added to the
 /// document as the values `municipality` takes.
-async fn openapi_json(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
-    let mut doc = match serde_json::to_value(ApiDoc::openapi()) {
+async fn openapi_json(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    document: std::sync::Arc<utoipa::openapi::OpenApi>,
+) -> Response {
+    let mut doc = match serde_json::to_value(document.as_ref()) {
         Ok(doc) => doc,
         Err(err) => return ApiError::Internal(err.into()).into_response(),
     };
