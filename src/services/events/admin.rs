@@ -8,7 +8,7 @@ use sea_orm::{
 };
 
 use super::changes::{self, EventChange};
-use super::import::{EventSpec, Imported, ProgrammeSpec, save};
+use super::import::{EventSpec, Imported, ProgrammeSpec, SaveAudit, save};
 use crate::db::entities::{event, organiser, programme_item, registration};
 use crate::db::{self, events};
 use crate::domain::event::{EventStatus, RegistrationStatus};
@@ -125,16 +125,16 @@ pub async fn create(
         .clone()
         .unwrap_or_else(|| slugify(&checked.title));
     let slug = unique_slug(db, &base, None).await?;
-    save(
-        db,
-        None,
-        &spec_from(checked, slug.clone(), NEW_EVENT_STATUS),
-    )
-    .await?;
+    let spec = spec_from(checked, slug.clone(), NEW_EVENT_STATUS);
+    let audit = SaveAudit {
+        who,
+        action: "event.create",
+        details: Some(spec.title.trim()),
+    };
+    save(db, None, &spec, Some(audit)).await?;
     let created = events::find_by_slug(db, &slug)
         .await?
         .ok_or_else(|| anyhow::anyhow!("event {slug} vanished"))?;
-    audit::record(db, who, "event.create", &slug, &created.title, Utc::now()).await?;
     Ok(created)
 }
 
@@ -192,19 +192,16 @@ pub async fn update(
         None => current.slug.clone(),
     };
     let status = current.status;
+    let audit = SaveAudit {
+        who,
+        action: "event.edit",
+        details: None,
+    };
     let outcome = save(
         db,
         Some(current.id),
         &spec_from(checked, slug.clone(), status),
-    )
-    .await?;
-    audit::record(
-        db,
-        who,
-        "event.edit",
-        &slug,
-        &outcome.to_string(),
-        Utc::now(),
+        Some(audit),
     )
     .await?;
     let saved = events::find_by_id(db, current.id)
@@ -259,8 +256,12 @@ pub async fn duplicate(
     let mut spec = spec_from(&checked, slug.clone(), EventStatus::Draft);
     spec.kind = current.kind;
     spec.visibility = current.visibility;
-    save(db, None, &spec).await?;
-    audit::record(db, who, "event.duplicate", &slug, &current.slug, Utc::now()).await?;
+    let audit = SaveAudit {
+        who,
+        action: "event.duplicate",
+        details: Some(&current.slug),
+    };
+    save(db, None, &spec, Some(audit)).await?;
     events::find_by_slug(db, &slug)
         .await?
         .ok_or_else(|| anyhow::anyhow!("event {slug} vanished"))

@@ -9,7 +9,7 @@ use sea_orm::{
 use serde::Deserialize;
 
 use super::changes::{self, EventChange};
-use crate::db::entities::{event, programme_item};
+use crate::db::entities::{event, organiser, programme_item};
 use crate::db::{self, events};
 use crate::domain::email::EmailAddress;
 use crate::domain::event::{EventKind, EventStatus, Visibility};
@@ -171,7 +171,16 @@ fn to_utc(tz: Tz, local: NaiveDateTime, what: &str) -> anyhow::Result<DateTime<U
 /// Creates the event with the spec's slug, or updates it in place; the
 /// programme is replaced. Checks the spec first and names what is wrong.
 pub async fn import(db: &DatabaseConnection, spec: &EventSpec) -> anyhow::Result<Imported> {
-    save(db, None, spec).await
+    save(db, None, spec, None).await
+}
+
+/// The audit entry an organiser's save writes in its transaction: the
+/// action, and the details (the outcome, when `details` is None).
+#[derive(Debug, Clone, Copy)]
+pub struct SaveAudit<'a> {
+    pub who: &'a organiser::Model,
+    pub action: &'a str,
+    pub details: Option<&'a str>,
 }
 
 /// Saves an event: updates the event with id `existing_id` (the back-office
@@ -182,6 +191,7 @@ pub async fn save(
     db: &DatabaseConnection,
     existing_id: Option<i32>,
     spec: &EventSpec,
+    audit: Option<SaveAudit<'_>>,
 ) -> anyhow::Result<Imported> {
     let slug_ok = !spec.slug.is_empty()
         && spec
@@ -334,6 +344,12 @@ pub async fn save(
             }
         }
     };
+    if let Some(entry) = audit {
+        let outcome_text = outcome.to_string();
+        let details = entry.details.unwrap_or(&outcome_text);
+        crate::services::audit::record(&txn, entry.who, entry.action, &spec.slug, details, now)
+            .await?;
+    }
     crate::mail::wake::commit(txn).await?;
     Ok(outcome)
 }
