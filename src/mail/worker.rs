@@ -88,10 +88,36 @@ pub async fn deliver_due(
         }
     });
     let outcomes = futures_util::future::join_all(sends).await;
-    // If recording fails, the leases run out and the rows are sent again:
-    // nothing is lost, at the price of a rare duplicate.
-    record(db, &outcomes).await?;
+    // The SMTP server has the messages now: their results are kept and
+    // written as soon as the database is back, before the leases would let
+    // another worker send them again. Only a process that dies between the
+    // acceptance and the record can cause a duplicate.
+    record_patiently(db, &outcomes).await?;
     Ok(claimed.len())
+}
+
+/// How long a batch's results are kept while the database is away. After
+/// that the leases decide (and the messages may go out again).
+const RECORD_PATIENCE: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// [`record`], tried again while the database cannot be reached.
+async fn record_patiently(
+    db: &DatabaseConnection,
+    outcomes: &[(&outbox_row::Model, Outcome)],
+) -> Result<(), DbErr> {
+    let deadline = std::time::Instant::now() + RECORD_PATIENCE;
+    let mut wait = std::time::Duration::from_millis(250);
+    loop {
+        match record(db, outcomes).await {
+            Ok(()) => return Ok(()),
+            Err(err) if crate::db::is_unavailable(&err) && std::time::Instant::now() < deadline => {
+                tracing::warn!(error = %err, count = outcomes.len(), "database away: keeping the results of sent emails until it is back");
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(std::time::Duration::from_secs(2));
+            }
+            Err(err) => return Err(err),
+        }
+    }
 }
 
 /// What became of one send.

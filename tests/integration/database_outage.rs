@@ -163,3 +163,63 @@ async fn when_the_database_goes_away_requests_get_503_and_the_service_recovers()
     let event = event::Entity::find().one(&db).await.unwrap().unwrap();
     assert_eq!(event.confirmed_count, 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_email_the_server_accepted_during_an_outage_is_recorded_once_the_database_is_back() {
+    use crate::common::mail::*;
+    let dir = tempfile::tempdir().unwrap();
+    let direct = fresh_database(&dir).await;
+    if !direct.starts_with("postgres") {
+        println!("SKIPPED on SQLite: an embedded file cannot be cut off; runs on PostgreSQL");
+        return;
+    }
+    let mut url = url::Url::parse(&direct).unwrap();
+    let upstream = format!("{}:{}", url.host_str().unwrap(), url.port().unwrap_or(5432));
+    let mut proxy = Proxy::start(upstream).await;
+    url.set_port(Some(proxy.port)).unwrap();
+    // The SMTP server takes 3 s to accept; the lease is 4 s.
+    let maildir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let _smtp = SmtpServer::start(port, maildir.path(), &["--delay-ms", "3000"]).await;
+    let smtp_url = format!("smtp://127.0.0.1:{port}");
+    let app = TestApp::spawn_on_url(
+        url.as_str(),
+        &[
+            ("SMTP_URL", smtp_url.as_str()),
+            ("ANMALAN__DATABASE__ACQUIRE_TIMEOUT_SECS", "1"),
+            ("ANMALAN__MAIL__POLL_INTERVAL_MS", "100"),
+            ("ANMALAN__MAIL__TIMEOUT_SECS", "3"),
+            ("ANMALAN__MAIL__LEASE_SECS", "4"),
+        ],
+    )
+    .await;
+    app.create_event(&seminar("almedalen", Some(10))).await;
+    assert_eq!(
+        app.register("almedalen", "Anna", "anna@example.org")
+            .await
+            .status,
+        303
+    );
+
+    // The database goes away while the message is with the SMTP server, and
+    // stays away until the lease has run out.
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    proxy.cut();
+    wait_for_messages(maildir.path(), 1, 20).await;
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    proxy.restore().await;
+
+    let db = sea_orm::Database::connect(&direct).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let row = outbox::Entity::find().one(&db).await.unwrap().unwrap();
+        if row.status == OutboxStatus::Sent {
+            break;
+        }
+        assert!(Instant::now() < deadline, "never recorded: {row:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // Long enough for a second send to have arrived, had there been one.
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert_eq!(received(maildir.path()).len(), 1, "sent once, not again");
+}

@@ -161,10 +161,13 @@ pub fn parse_spec(text: &str) -> anyhow::Result<EventSpec> {
     Ok(spec)
 }
 
+/// A local time as UTC, to the microsecond: what PostgreSQL keeps, so a
+/// time read back compares equal to the one written (on SQLite too).
 fn to_utc(tz: Tz, local: NaiveDateTime, what: &str) -> anyhow::Result<DateTime<Utc>> {
+    use chrono::SubsecRound;
     tz.from_local_datetime(&local)
         .earliest()
-        .map(|t| t.with_timezone(&Utc))
+        .map(|t| t.with_timezone(&Utc).trunc_subsecs(6))
         .ok_or_else(|| anyhow::anyhow!("{what} {local} does not exist in {tz}"))
 }
 
