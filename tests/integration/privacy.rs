@@ -250,11 +250,16 @@ async fn an_organiser_purges_an_event_from_the_back_office_and_the_command_line(
         .collect();
     assert!(audit.contains(&"event.purge".to_owned()));
 
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_anmalan"))
+    // Awaited, not blocking: the test's runtime also runs the app's mail
+    // worker, which may hold a claim on the outbox rows that the purge
+    // deletes; a blocked runtime never commits it, and the purge would wait
+    // for that lock for ever (seen on PostgreSQL).
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_anmalan"))
         .args(["event", "purge", "annat"])
         .env("DATABASE_URL", &app.database_url)
         .env("ANMALAN_CONFIG_DIR", config_dir())
         .output()
+        .await
         .unwrap();
     assert!(
         output.status.success(),
