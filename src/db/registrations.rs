@@ -16,13 +16,13 @@ pub async fn find_by_token_hash(
     db: &impl ConnectionTrait,
     token_hash: &str,
 ) -> Result<Option<registration::Model>, DbErr> {
-    let Some(link) = manage_link::Entity::find_by_id(token_hash.to_owned())
-        .one(db)
-        .await?
-    else {
-        return Ok(None);
-    };
-    registration::Entity::find_by_id(link.registration_id)
+    let link = sea_orm::sea_query::Query::select()
+        .column(manage_link::Column::RegistrationId)
+        .from(manage_link::Entity)
+        .and_where(manage_link::Column::TokenHash.eq(token_hash))
+        .to_owned();
+    registration::Entity::find()
+        .filter(registration::Column::Id.in_subquery(link))
         .one(db)
         .await
 }

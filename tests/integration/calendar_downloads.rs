@@ -145,12 +145,6 @@ async fn an_event_cancelled_by_import_raises_its_public_sequence_like_the_back_o
         vec!["1"],
         "calendars that subscribed see the change"
     );
-    let kinds: Vec<MessageKind> = anmalan::db::entities::outbox::Entity::find()
-        .all(&app.state.db)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|row| row.kind)
-        .collect();
+    let kinds = app.outbox_kinds().await;
     assert!(kinds.contains(&MessageKind::EventCancelled), "{kinds:?}");
 }

@@ -78,18 +78,27 @@ impl Proxy {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn when_the_database_goes_away_requests_get_503_and_the_service_recovers() {
-    let dir = tempfile::tempdir().unwrap();
-    let direct = fresh_database(&dir).await;
+/// A fresh PostgreSQL database, its direct URL, and a proxy to it with the
+/// URL through the proxy; None on SQLite.
+async fn behind_a_proxy(dir: &tempfile::TempDir) -> Option<(String, Proxy, url::Url)> {
+    let direct = fresh_database(dir).await;
     if !direct.starts_with("postgres") {
-        println!("SKIPPED on SQLite: an embedded file cannot be cut off; runs on PostgreSQL");
-        return;
+        return None;
     }
     let mut url = url::Url::parse(&direct).unwrap();
     let upstream = format!("{}:{}", url.host_str().unwrap(), url.port().unwrap_or(5432));
-    let mut proxy = Proxy::start(upstream).await;
+    let proxy = Proxy::start(upstream).await;
     url.set_port(Some(proxy.port)).unwrap();
+    Some((direct, proxy, url))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn when_the_database_goes_away_requests_get_503_and_the_service_recovers() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some((direct, mut proxy, url)) = behind_a_proxy(&dir).await else {
+        println!("SKIPPED on SQLite: an embedded file cannot be cut off; runs on PostgreSQL");
+        return;
+    };
     let app = TestApp::spawn_on_url(
         url.as_str(),
         &[("ANMALAN__DATABASE__ACQUIRE_TIMEOUT_SECS", "2")],
@@ -168,15 +177,10 @@ async fn when_the_database_goes_away_requests_get_503_and_the_service_recovers()
 async fn an_email_the_server_accepted_during_an_outage_is_recorded_once_the_database_is_back() {
     use crate::common::mail::*;
     let dir = tempfile::tempdir().unwrap();
-    let direct = fresh_database(&dir).await;
-    if !direct.starts_with("postgres") {
+    let Some((direct, mut proxy, url)) = behind_a_proxy(&dir).await else {
         println!("SKIPPED on SQLite: an embedded file cannot be cut off; runs on PostgreSQL");
         return;
-    }
-    let mut url = url::Url::parse(&direct).unwrap();
-    let upstream = format!("{}:{}", url.host_str().unwrap(), url.port().unwrap_or(5432));
-    let mut proxy = Proxy::start(upstream).await;
-    url.set_port(Some(proxy.port)).unwrap();
+    };
     // The SMTP server takes 3 s to accept; the lease is 4 s.
     let maildir = tempfile::tempdir().unwrap();
     let port = free_port();

@@ -268,13 +268,7 @@ async fn registering_twice_with_the_same_email_keeps_one_registration_and_hides_
         .await
         .unwrap();
     assert_eq!(rows, 1);
-    let kinds: Vec<MessageKind> = anmalan::db::entities::outbox::Entity::find()
-        .all(&app.state.db)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|row| row.kind)
-        .collect();
+    let kinds = app.outbox_kinds().await;
     assert!(
         kinds.contains(&MessageKind::LinkAgain),
         "the link is emailed: {kinds:?}"
@@ -374,13 +368,7 @@ async fn a_full_event_puts_people_on_the_waitlist_and_a_cancellation_promotes_th
         .await
         .unwrap();
     assert_eq!(confirmed, 2);
-    let kinds: Vec<MessageKind> = anmalan::db::entities::outbox::Entity::find()
-        .all(&app.state.db)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|row| row.kind)
-        .collect();
+    let kinds = app.outbox_kinds().await;
     assert!(kinds.contains(&MessageKind::Promoted));
     assert!(kinds.contains(&MessageKind::Cancelled));
 }

@@ -161,9 +161,19 @@ async fn three_processes_keep_capacity_and_a_killed_one_loses_nothing() {
         "every confirmation and waitlist email arrived"
     );
     let duplicates = all.len() - per_id.len();
+    // Only what the killed process held when it died goes out twice: each
+    // duplicate is a row claimed again after its lease ran out (a claim
+    // counts an attempt), and that is at most one batch.
+    let reclaimed = outbox::Entity::find()
+        .all(&db)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.attempts > 1)
+        .count();
     assert!(
-        duplicates <= 16,
-        "at most the killed process's in-flight batch twice: {duplicates}"
+        duplicates <= reclaimed && reclaimed <= 64,
+        "at most the killed process's in-flight batch twice: {duplicates} duplicates, {reclaimed} rows claimed again"
     );
     println!(
         "SIGKILL mid-delivery: {} emails, {duplicates} sent twice",

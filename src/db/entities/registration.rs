@@ -22,6 +22,8 @@ pub struct Model {
     pub status: RegistrationStatus,
     pub waitlist_order: Option<i32>,
     #[sea_orm(unique)]
+    /// The first link's hash (unique; retention derives the anonymised
+    /// address from it). Links are looked up in `manage_links`.
     pub manage_token_hash: String,
     pub calendar_sequence: i32,
     pub link_resent_at: Option<DateTimeUtc>,

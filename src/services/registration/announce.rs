@@ -119,6 +119,8 @@ pub async fn announce(
     let link_again = change == Change::LinkAgain;
     let message = message_for(change, current.status);
     let fresh = matches!(link, Link::Fresh).then(ManageToken::generate);
+    // Every message needs the row's `updated_at` at this change (it is part
+    // of the outbox's dedupe key); the caller's own update usually set it.
     let saved = if message.raises_sequence || fresh.is_some() || current.updated_at != now {
         let sequence = current.calendar_sequence + i32::from(message.raises_sequence);
         let mut row: registration::ActiveModel = current.into();

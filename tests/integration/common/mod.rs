@@ -220,6 +220,19 @@ impl TestApp {
         format!("{}{}", self.base_url, path)
     }
 
+    /// The kind of every row in the outbox, oldest first.
+    pub async fn outbox_kinds(&self) -> Vec<MessageKind> {
+        use sea_orm::{EntityTrait, QueryOrder};
+        anmalan::db::entities::outbox::Entity::find()
+            .order_by_asc(anmalan::db::entities::outbox::Column::CreatedAt)
+            .all(&self.state.db)
+            .await
+            .expect("the outbox")
+            .into_iter()
+            .map(|row| row.kind)
+            .collect()
+    }
+
     /// Creates an event from a spec.
     pub async fn create_event(&self, spec: &EventSpec) {
         import(&self.state.db, spec).await.expect("event imports");
