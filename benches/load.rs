@@ -237,6 +237,8 @@ async fn seed_registrations(db: &sea_orm::DatabaseConnection, event_id: i32, cou
                 checked_in_at: Set(None),
                 search_text: Set(format!("deltagare nummer {i} {email}")),
                 consent_version: Set(anmalan::views::public::privacy::NOTICE_VERSION.to_owned()),
+                diet: Set(None),
+                allergens: Set(String::new()),
             }
         });
         registration::Entity::insert_many(rows)

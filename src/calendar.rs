@@ -268,6 +268,7 @@ mod tests {
             confirmed_count: 0,
             waitlist_counter: 0,
             calendar_sequence: 0,
+            municipality_cap: None,
             created_at: at,
             updated_at: at,
         };
@@ -296,6 +297,8 @@ mod tests {
             checked_in_at: None,
             search_text: String::new(),
             consent_version: String::new(),
+            diet: None,
+            allergens: String::new(),
         };
         (event, registration)
     }

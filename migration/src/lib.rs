@@ -8,6 +8,7 @@ mod m20261128_000003_back_office;
 mod m20261128_000004_consent_version;
 mod m20261128_000005_api_tokens;
 mod m20261202_000006_manage_links;
+mod m20261202_000008_programme_choices;
 
 /// Applies every migration in order.
 pub struct Migrator;
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000004_consent_version::Migration),
             Box::new(m20261128_000005_api_tokens::Migration),
             Box::new(m20261202_000006_manage_links::Migration),
+            Box::new(m20261202_000008_programme_choices::Migration),
         ]
     }
 }

@@ -1,5 +1,6 @@
 //! Persistence: connecting, migrating, and queries as plain functions taking
 //! `&impl ConnectionTrait`, so they run inside or outside a transaction.
+pub mod choices;
 pub mod entities;
 pub mod events;
 pub mod registrations;

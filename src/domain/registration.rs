@@ -1,7 +1,10 @@
 //! What a registration form must contain. A form becomes a [`NewRegistration`]
 //! or a list of [`FieldError`]s; after that point every value is valid.
+use std::collections::BTreeMap;
+
 use serde::Deserialize;
 
+use super::choice::{Allergen, Diet, DietChoice};
 use super::email::EmailAddress;
 
 /// The version of the privacy notice. Each registration stores the version
@@ -40,7 +43,47 @@ pub struct RegistrationForm {
     #[serde(default)]
     pub accessibility_needs: String,
     #[serde(default)]
+    pub diet: String,
+    #[serde(default)]
     pub consent: Option<String>,
+    /// The checkboxes: `choice-<item id>` and `allergen-<code>`, each sent
+    /// as `yes` when ticked (one name per box, so no field repeats).
+    #[serde(flatten)]
+    pub boxes: BTreeMap<String, String>,
+}
+
+/// The name of the checkbox that chooses a programme item.
+pub fn choice_box(item_id: i32) -> String {
+    format!("choice-{item_id}")
+}
+
+/// The name of an allergen's checkbox.
+pub fn allergen_box(allergen: Allergen) -> String {
+    format!("allergen-{}", allergen.as_str())
+}
+
+/// The value a ticked checkbox sends.
+pub const BOX_TICKED: &str = "yes";
+
+/// The programme items ticked in a form's boxes, by id, ascending.
+pub fn ticked_choices(boxes: &BTreeMap<String, String>) -> Vec<i32> {
+    let mut ids: Vec<i32> = boxes
+        .iter()
+        .filter(|(_, value)| value.as_str() == BOX_TICKED)
+        .filter_map(|(name, _)| name.strip_prefix("choice-")?.parse().ok())
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+/// The allergens ticked in a form's boxes, in Annex II order.
+pub fn ticked_allergens(boxes: &BTreeMap<String, String>) -> Vec<Allergen> {
+    Allergen::ALL
+        .iter()
+        .copied()
+        .filter(|a| boxes.get(&allergen_box(*a)).map(String::as_str) == Some(BOX_TICKED))
+        .collect()
 }
 
 impl NewRegistration {
@@ -66,6 +109,11 @@ pub struct EditForm {
     pub dietary_needs: String,
     #[serde(default)]
     pub accessibility_needs: String,
+    #[serde(default)]
+    pub diet: String,
+    /// The allergen checkboxes (`allergen-<code>`).
+    #[serde(flatten)]
+    pub boxes: BTreeMap<String, String>,
 }
 
 /// Where the registrant comes from.
@@ -84,6 +132,9 @@ pub struct NewRegistration {
     pub email: EmailAddress,
     pub affiliation: Affiliation,
     pub details: RegistrationDetails,
+    /// The programme items chosen, by id, ascending (checked against the
+    /// event's items by `domain::choice::check`).
+    pub choices: Vec<i32>,
 }
 
 impl NewRegistration {
@@ -96,7 +147,8 @@ impl NewRegistration {
                 &self.name,
                 self.email.normalized(),
                 &self.affiliation,
-                &self.details
+                &self.details,
+                &self.choices
             )
         )
     }
@@ -109,6 +161,8 @@ pub struct RegistrationDetails {
     pub phone: Option<String>,
     pub dietary_needs: Option<String>,
     pub accessibility_needs: Option<String>,
+    /// The structured diet (sensitive, as the free text).
+    pub diet: DietChoice,
 }
 
 /// A checked edit from the manage page.
@@ -128,8 +182,11 @@ pub enum Field {
     RoleTitle,
     Phone,
     DietaryNeeds,
+    Diet,
     AccessibilityNeeds,
     Consent,
+    /// The programme choices as a whole.
+    Choices,
     /// The form as a whole (its key, or its body), not one field.
     Form,
 }
@@ -145,6 +202,8 @@ impl Field {
             Field::RoleTitle => "role_title",
             Field::Phone => "phone",
             Field::DietaryNeeds => "dietary_needs",
+            Field::Diet => "diet",
+            Field::Choices => "choices",
             Field::AccessibilityNeeds => "accessibility_needs",
             Field::Consent => "consent",
             // Every form that can have such an error starts with its name
@@ -166,6 +225,11 @@ pub enum Problem {
     Repeated,
     /// The body was not UTF-8 (only [`Field::Form`]).
     InvalidUtf8,
+    /// Two chosen items take the same time (only [`Field::Choices`]).
+    Overlap,
+    /// A chosen item's deadline has passed, or it is full and takes no
+    /// queue (only [`Field::Choices`]).
+    Closed,
 }
 
 impl Problem {
@@ -177,6 +241,8 @@ impl Problem {
             Problem::MissingKey => "missing_key",
             Problem::Repeated => "repeated",
             Problem::InvalidUtf8 => "invalid_utf8",
+            Problem::Overlap => "overlap",
+            Problem::Closed => "closed",
         }
     }
 }
@@ -223,6 +289,16 @@ pub fn has_direction_controls(text: &str) -> bool {
             '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}'
         )
     })
+}
+
+/// The detail fields as posted.
+struct PostedDetails<'a> {
+    role: &'a str,
+    phone: &'a str,
+    dietary: &'a str,
+    access: &'a str,
+    diet: &'a str,
+    boxes: &'a BTreeMap<String, String>,
 }
 
 /// Collects field errors while parsing, so every error is reported at once.
@@ -281,19 +357,34 @@ impl Checker {
         Some(value.to_owned())
     }
 
-    fn details(
-        &mut self,
-        role: &str,
-        phone: &str,
-        dietary: &str,
-        access: &str,
-    ) -> RegistrationDetails {
+    fn details(&mut self, posted: PostedDetails<'_>) -> RegistrationDetails {
         RegistrationDetails {
-            role_title: self.required_line(Field::RoleTitle, role, NAME_MAX),
-            phone: self.optional_phone(phone),
-            dietary_needs: self.optional_text(Field::DietaryNeeds, dietary, NEEDS_MAX),
-            accessibility_needs: self.optional_text(Field::AccessibilityNeeds, access, NEEDS_MAX),
+            role_title: self.required_line(Field::RoleTitle, posted.role, NAME_MAX),
+            phone: self.optional_phone(posted.phone),
+            dietary_needs: self.optional_text(Field::DietaryNeeds, posted.dietary, NEEDS_MAX),
+            accessibility_needs: self.optional_text(
+                Field::AccessibilityNeeds,
+                posted.access,
+                NEEDS_MAX,
+            ),
+            diet: DietChoice {
+                diet: self.optional_diet(posted.diet),
+                allergens: ticked_allergens(posted.boxes),
+            },
         }
+    }
+
+    /// The diet radio: empty, or one of [`Diet`]'s values.
+    fn optional_diet(&mut self, input: &str) -> Option<Diet> {
+        let value = input.trim();
+        if value.is_empty() {
+            return None;
+        }
+        let diet = Diet::parse(value);
+        if diet.is_none() {
+            self.fail(Field::Diet, Problem::Invalid);
+        }
+        diet
     }
 
     fn finish<T>(self, value: T) -> Result<T, Vec<FieldError>> {
@@ -338,12 +429,14 @@ impl RegistrationForm {
             check.fail(Field::Municipality, Problem::Invalid);
             None
         };
-        let details = check.details(
-            &self.role_title,
-            &self.phone,
-            &self.dietary_needs,
-            &self.accessibility_needs,
-        );
+        let details = check.details(PostedDetails {
+            role: &self.role_title,
+            phone: &self.phone,
+            dietary: &self.dietary_needs,
+            access: &self.accessibility_needs,
+            diet: &self.diet,
+            boxes: &self.boxes,
+        });
         if self.consent.as_deref() != Some(CONSENT_GIVEN) {
             check.fail(Field::Consent, Problem::Missing);
         }
@@ -353,6 +446,7 @@ impl RegistrationForm {
                 email,
                 affiliation,
                 details,
+                choices: ticked_choices(&self.boxes),
             }),
             _ => Err(check.errors),
         }
@@ -364,12 +458,14 @@ impl EditForm {
     pub fn parse(&self) -> Result<RegistrationEdit, Vec<FieldError>> {
         let mut check = Checker::default();
         let name = check.required_line(Field::Name, &self.name, NAME_MAX);
-        let details = check.details(
-            &self.role_title,
-            &self.phone,
-            &self.dietary_needs,
-            &self.accessibility_needs,
-        );
+        let details = check.details(PostedDetails {
+            role: &self.role_title,
+            phone: &self.phone,
+            dietary: &self.dietary_needs,
+            access: &self.accessibility_needs,
+            diet: &self.diet,
+            boxes: &self.boxes,
+        });
         check.finish(RegistrationEdit { name, details })
     }
 }
@@ -501,6 +597,7 @@ mod tests {
             let form = RegistrationForm {
                 submission_key: String::new(), name, email, municipality, organisation,
                 role_title: role, phone, dietary_needs: dietary, accessibility_needs: String::new(), consent,
+                diet: String::new(), boxes: Default::default(),
             };
             match form.parse(member) {
                 Ok(registration) => {

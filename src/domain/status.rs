@@ -45,6 +45,9 @@ stored_enum!(
         EventMoved = "event-moved",
         EventCancelled = "event-cancelled",
         LinkAgain = "link-again",
+        /// Programme choices changed (by the registrant, an organiser, or a
+        /// seat that came free).
+        ChoicesChanged = "choices-changed",
         Invitation = "invitation",
         InvitationReminder = "invitation-reminder",
     }

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::db::entities::{invitation, outbox, registration};
+use crate::domain::choice::ChoiceNote;
 use crate::domain::token::ManageToken;
 
 pub use crate::domain::status::MessageKind;
@@ -44,6 +45,18 @@ pub struct Payload {
     /// The registrant deleted their data: once sent, the row keeps no address.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub erased: bool,
+    /// What happened to the registrant's choices that they did not do.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<ChoiceNote>,
+}
+
+/// What a registration's email says, beyond the registration itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outgoing {
+    pub kind: MessageKind,
+    pub invite: Option<InviteKind>,
+    pub previously: Option<Previously>,
+    pub notes: Vec<ChoiceNote>,
 }
 
 /// The calendar object a message carries.
@@ -102,12 +115,16 @@ async fn insert(
 pub async fn enqueue(
     db: &impl ConnectionTrait,
     registration: &registration::Model,
-    kind: MessageKind,
+    outgoing: Outgoing,
     token: Option<&ManageToken>,
-    invite: Option<InviteKind>,
-    previously: Option<Previously>,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
+    let Outgoing {
+        kind,
+        invite,
+        previously,
+        notes,
+    } = outgoing;
     let payload = Payload {
         kind,
         registration_id: Some(registration.id),
@@ -119,6 +136,7 @@ pub async fn enqueue(
         attendee: (kind == MessageKind::Cancelled)
             .then(|| (registration.name.clone(), registration.email.clone())),
         erased: false,
+        notes,
     };
     // One message per kind and state of the registration: every change
     // writes `updated_at`, so a retried transaction cannot queue it twice.
@@ -150,6 +168,7 @@ pub async fn enqueue_invitation(
         previously: None,
         attendee: None,
         erased: false,
+        notes: Vec::new(),
     };
     let dedupe_key = format!(
         "{}:{}:{}",

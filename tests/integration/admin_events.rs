@@ -387,6 +387,8 @@ async fn moving_an_event_moves_its_programme_and_items_outside_are_refused() {
         ends_at: Some(start + chrono::Duration::minutes(30)),
         title: title.to_owned(),
         place: None,
+        key: None,
+        choice: None,
     };
     spec.programme = vec![item(spec.starts_at, "Välkommen")];
     app.create_event(&spec).await;

@@ -48,6 +48,7 @@ fn text_of(kind: MessageKind, status: &str, locale: &str) -> String {
         }),
         attendee: None,
         erased: false,
+        notes: Vec::new(),
     };
     let base_url = url::Url::parse("https://anmalan.example.org").unwrap();
     let context = MessageContext {

@@ -29,6 +29,8 @@ pub struct Model {
     pub confirmed_count: i32,
     pub waitlist_counter: i32,
     pub calendar_sequence: i32,
+    /// At most this many confirmed registrations per member municipality.
+    pub municipality_cap: Option<i32>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -33,6 +33,10 @@ pub struct Model {
     pub checked_in_at: Option<DateTimeUtc>,
     pub search_text: String,
     pub consent_version: String,
+    /// `none`, `vegetarian` or `vegan` (`domain::choice::Diet`); sensitive.
+    pub diet: Option<String>,
+    /// Comma-separated allergen codes (`domain::choice::Allergen`); sensitive.
+    pub allergens: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -287,13 +287,7 @@ pub async fn edit_page(
     let row = attendees::find(&state.db, &event, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let form = crate::domain::registration::EditForm {
-        name: row.name.clone(),
-        role_title: row.role_title.clone(),
-        phone: row.phone.clone().unwrap_or_default(),
-        dietary_needs: row.dietary_needs.clone().unwrap_or_default(),
-        accessibility_needs: row.accessibility_needs.clone().unwrap_or_default(),
-    };
+    let form = crate::services::registration::manage::edit_form(&row);
     Ok(view::edit(&who, &event, &row, &form, &FormErrors::default(), locale).into_response())
 }
 

@@ -264,6 +264,8 @@ pub async fn create(
         accessibility_needs: body.accessibility_needs.clone().unwrap_or_default(),
         // The caller vouches for the person's agreement, as an organiser does.
         consent: Some(crate::domain::registration::CONSENT_GIVEN.to_owned()),
+        diet: String::new(),
+        boxes: Default::default(),
     };
     let members = &state.members;
     let parsed = form.parse(|code| members.iter().any(|m| m.code == code));

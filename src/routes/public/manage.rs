@@ -68,13 +68,7 @@ pub async fn show(
 ) -> Result<Markup, AppError> {
     let managed = open(&state, &token).await?;
     let r = &managed.registration;
-    let form = EditForm {
-        name: r.name.clone(),
-        role_title: r.role_title.clone(),
-        phone: r.phone.clone().unwrap_or_default(),
-        dietary_needs: r.dietary_needs.clone().unwrap_or_default(),
-        accessibility_needs: r.accessibility_needs.clone().unwrap_or_default(),
-    };
+    let form = crate::services::registration::manage::edit_form(r);
     let notice = done.done.as_deref().and_then(Notice::parse);
     render(
         &state,

@@ -89,8 +89,12 @@ fn spec_from(checked: &CheckedEvent, slug: String, status: EventStatus) -> Event
                 ends_at: p.ends_at,
                 title: p.title.clone(),
                 place: p.place.clone(),
+                key: None,
+                choice: None,
             })
             .collect(),
+        municipality_cap: None,
+        keep_choice_settings: true,
     }
 }
 

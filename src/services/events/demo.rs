@@ -2,7 +2,7 @@
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, Weekday};
 use sea_orm::DatabaseConnection;
 
-use super::import::{EventSpec, ProgrammeSpec, default_time_zone, import};
+use super::import::{ChoiceSpec, EventSpec, ProgrammeSpec, default_time_zone, import};
 use crate::domain::event::{EventKind, EventStatus, Visibility};
 
 /// The next 6 April on or after `today`.
@@ -42,6 +42,18 @@ pub fn demo_specs(today: NaiveDate) -> Vec<EventSpec> {
             ends_at: end.map(|(eh, em)| at(date, eh, em)),
             title: title.to_owned(),
             place: place.map(str::to_owned),
+            key: None,
+            choice: None,
+        };
+    let choice =
+        |mut item: ProgrammeSpec, capacity: Option<u32>, meal: bool, deadline_days: i64| {
+            item.choice = Some(ChoiceSpec {
+                capacity,
+                meal,
+                extra_covers: if meal { 4 } else { 0 },
+                deadline: Some(at(lulea - Duration::days(deadline_days), 23, 59)),
+            });
+            item
         };
     vec![
         EventSpec {
@@ -63,11 +75,14 @@ pub fn demo_specs(today: NaiveDate) -> Vec<EventSpec> {
             status: EventStatus::Published,
             visibility: Visibility::Public,
             organiser_email: "sekretariatet@example.org".into(),
+            municipality_cap: Some(3),
+            keep_choice_settings: false,
             programme: vec![
                 item(lulea, 10, 0, Some((10, 30)), "Välkommen till Luleå", Some("Stora salen")),
                 item(lulea, 10, 30, Some((12, 0)), "Basindustrin i IT-samhället", Some("Stora salen")),
-                item(lulea, 13, 0, Some((16, 0)), "Studiebesök på datacenter", Some("Buss från Kulturens hus")),
-                item(lulea, 19, 0, None, "Nätverksmiddag", Some("Restaurang vid hamnen")),
+                choice(item(lulea, 13, 0, Some((16, 0)), "Studiebesök på datacenter", Some("Buss från Kulturens hus")), Some(25), false, 10),
+                choice(item(lulea, 13, 0, Some((15, 0)), "Workshop: kompetensförsörjning", Some("Lilla salen")), None, false, 7),
+                choice(item(lulea, 19, 0, Some((22, 0)), "Nätverksmiddag", Some("Restaurang vid hamnen")), Some(60), true, 14),
                 item(day2, 9, 0, Some((11, 30)), "Temagrupper: energi och smart industri", None),
                 item(day2, 13, 0, Some((15, 0)), "Kommunal upphandling som tillväxtmotor", Some("Stora salen")),
             ],
@@ -91,6 +106,8 @@ pub fn demo_specs(today: NaiveDate) -> Vec<EventSpec> {
             status: EventStatus::Published,
             visibility: Visibility::Public,
             organiser_email: "sekretariatet@example.org".into(),
+            municipality_cap: None,
+            keep_choice_settings: false,
             programme: vec![
                 item(visby, 10, 0, Some((10, 10)), "Inledning", None),
                 item(visby, 10, 10, Some((11, 0)), "Panelsamtal med inbjudna talare", None),

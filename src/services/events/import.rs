@@ -2,14 +2,12 @@
 //! import`); the back-office saves through the same [`save`].
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    TryIntoModel,
-};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection, TryIntoModel};
 use serde::Deserialize;
 
 use super::changes::{self, EventChange};
-use crate::db::entities::{event, organiser, programme_item};
+use super::programme::{self, Planned, deadline_utc};
+use crate::db::entities::{event, organiser};
 use crate::db::{self, events};
 use crate::domain::email::EmailAddress;
 use crate::domain::event::{EventKind, EventStatus, Visibility};
@@ -48,8 +46,33 @@ pub struct EventSpec {
     #[serde(default = "default_visibility")]
     pub visibility: Visibility,
     pub organiser_email: String,
+    /// At most this many confirmed registrations per member municipality.
+    #[serde(default)]
+    pub municipality_cap: Option<u32>,
     #[serde(default)]
     pub programme: Vec<ProgrammeSpec>,
+    /// Keep the stored cap and each item's key and choice settings (matched
+    /// by title) instead of taking them from this spec: the back-office's
+    /// event form, which edits neither, sets it.
+    #[serde(skip)]
+    pub keep_choice_settings: bool,
+}
+
+/// What makes a programme item choosable, and its limits.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChoiceSpec {
+    /// Seats; none is unlimited.
+    pub capacity: Option<u32>,
+    /// A meal: the caterer's sheet counts it.
+    #[serde(default)]
+    pub meal: bool,
+    /// Covers beyond the registrants (speakers, staff).
+    #[serde(default)]
+    pub extra_covers: u32,
+    /// After this local time only organisers change the choice.
+    #[serde(default, deserialize_with = "optional_local_time")]
+    pub deadline: Option<NaiveDateTime>,
 }
 
 /// One programme item, times local to the event's time zone.
@@ -62,6 +85,13 @@ pub struct ProgrammeSpec {
     pub ends_at: Option<NaiveDateTime>,
     pub title: String,
     pub place: Option<String>,
+    /// Stable within the event, so that a changed programme keeps the
+    /// choices made of the items it keeps; by default made from the title.
+    #[serde(default)]
+    pub key: Option<String>,
+    /// Set to make the item choosable.
+    #[serde(default)]
+    pub choice: Option<ChoiceSpec>,
 }
 
 /// Parses "2027-04-06T10:00" (seconds optional; a space works as well as T).
@@ -311,6 +341,13 @@ pub async fn save(
     active.ends_at = Set(ends_at);
     active.time_zone = Set(spec.time_zone.clone());
     active.capacity = Set(capacity);
+    if !spec.keep_choice_settings {
+        active.municipality_cap = Set(spec
+            .municipality_cap
+            .map(i32::try_from)
+            .transpose()
+            .map_err(|_| anyhow::anyhow!("municipality_cap is too large"))?);
+    }
     active.registration_opens_at = Set(opens);
     active.registration_closes_at = Set(closes);
     active.status = Set(spec.status);
@@ -319,23 +356,19 @@ pub async fn save(
     active.updated_at = Set(now);
     let saved: event::Model = active.save(&txn).await?.try_into_model()?;
     let event_id = saved.id;
-    programme_item::Entity::delete_many()
-        .filter(programme_item::Column::EventId.eq(event_id))
-        .exec(&txn)
-        .await?;
-    for (position, (starts, ends, item)) in programme.into_iter().enumerate() {
-        programme_item::ActiveModel {
-            event_id: Set(event_id),
-            position: Set(i32::try_from(position)?),
-            starts_at: Set(starts),
-            ends_at: Set(ends),
-            title: Set(item.title.clone()),
-            place: Set(item.place.clone()),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await?;
-    }
+    let planned = programme
+        .iter()
+        .map(|(starts_at, ends_at, spec)| {
+            Ok(Planned {
+                starts_at: *starts_at,
+                ends_at: *ends_at,
+                spec,
+                deadline: deadline_utc(spec, tz, to_utc)?,
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let ripple = programme::save(&txn, event_id, &planned, spec.keep_choice_settings, now).await?;
+    ripple.announce(&txn, now).await?;
     let outcome = match before {
         None => Imported::Created,
         Some(before) => {

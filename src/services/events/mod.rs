@@ -6,6 +6,9 @@ pub mod admin;
 pub mod changes;
 pub mod demo;
 pub mod import;
+pub mod programme;
 
 pub use demo::{demo_specs, load_demo};
-pub use import::{EventSpec, Imported, ProgrammeOutside, ProgrammeSpec, import, parse_spec, save};
+pub use import::{
+    ChoiceSpec, EventSpec, Imported, ProgrammeOutside, ProgrammeSpec, import, parse_spec, save,
+};

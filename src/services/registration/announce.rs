@@ -9,9 +9,10 @@ use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbErr};
 
 use crate::db::entities::registration;
 use crate::db::registrations;
+use crate::domain::choice::ChoiceNote;
 use crate::domain::event::RegistrationStatus;
 use crate::domain::token::ManageToken;
-use crate::mail::enqueue::{InviteKind, MessageKind, Previously, enqueue};
+use crate::mail::enqueue::{InviteKind, MessageKind, Outgoing, Previously, enqueue};
 
 /// What happened to a registration.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,8 +23,12 @@ pub enum Change {
     Edited { renamed: bool },
     /// It was cancelled; `held_seat` when it had a seat (and so an invite).
     Cancelled { held_seat: bool },
-    /// It moved from the waitlist to a seat.
-    Promoted,
+    /// It moved from the waitlist to a seat (its choices queued for their
+    /// items); with anything else that happened to its choices.
+    Promoted(Vec<ChoiceNote>),
+    /// Its programme choices changed: by the registrant (no notes), or by an
+    /// organiser or a freed seat (the notes say what happened).
+    Choices(Vec<ChoiceNote>),
     /// The event's time or place changed.
     EventMoved(Previously),
     /// The event was cancelled.
@@ -55,6 +60,7 @@ struct Message {
     invite: Option<InviteKind>,
     raises_sequence: bool,
     previously: Option<Previously>,
+    notes: Vec<ChoiceNote>,
 }
 
 fn message_for(change: Change, status: RegistrationStatus) -> Message {
@@ -65,6 +71,7 @@ fn message_for(change: Change, status: RegistrationStatus) -> Message {
         invite: None,
         raises_sequence: false,
         previously: None,
+        notes: Vec::new(),
     };
     match change {
         Change::Registered | Change::Resent => Message {
@@ -86,9 +93,17 @@ fn message_for(change: Change, status: RegistrationStatus) -> Message {
             raises_sequence: true,
             ..plain(MessageKind::Cancelled)
         },
-        Change::Promoted => Message {
+        Change::Promoted(notes) => Message {
             invite: Some(InviteKind::Request),
+            notes,
             ..plain(MessageKind::Promoted)
+        },
+        // The invite's description lists the choices: a new version.
+        Change::Choices(notes) => Message {
+            invite: request,
+            raises_sequence: confirmed,
+            notes,
+            ..plain(MessageKind::ChoicesChanged)
         },
         Change::EventMoved(previously) => Message {
             invite: request,
@@ -142,16 +157,13 @@ pub async fn announce(
         Link::Current(token) => Some(token),
         Link::Fresh => fresh.as_ref(),
     };
-    enqueue(
-        txn,
-        &saved,
-        message.kind,
-        token,
-        message.invite,
-        message.previously,
-        now,
-    )
-    .await?;
+    let outgoing = Outgoing {
+        kind: message.kind,
+        invite: message.invite,
+        previously: message.previously,
+        notes: message.notes,
+    };
+    enqueue(txn, &saved, outgoing, token, now).await?;
     Ok(saved)
 }
 
@@ -192,7 +204,8 @@ mod tests {
                 kind: MessageKind::Edited,
                 invite: None,
                 raises_sequence: false,
-                previously: None
+                previously: None,
+                notes: Vec::new(),
             }
         );
         let cancel = message_for(Change::Cancelled { held_seat: true }, cancelled);
@@ -215,7 +228,7 @@ mod tests {
             (MessageKind::EventMoved, Some(InviteKind::Request), true)
         );
         assert_eq!(
-            message_for(Change::Promoted, confirmed).invite,
+            message_for(Change::Promoted(Vec::new()), confirmed).invite,
             Some(InviteKind::Request)
         );
     }

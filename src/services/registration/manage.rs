@@ -7,11 +7,12 @@ use sea_orm::{
 };
 
 use super::announce::{Change, Link, announce};
+use super::choices::{self, Ripple};
 use super::seats;
 use crate::db::entities::{event, registration};
 use crate::db::{self, events, registrations};
 use crate::domain::event::RegistrationStatus;
-use crate::domain::registration::RegistrationEdit;
+use crate::domain::registration::{BOX_TICKED, EditForm, RegistrationEdit, allergen_box};
 use crate::domain::status::OutboxStatus;
 use crate::domain::token::ManageToken;
 
@@ -41,6 +42,23 @@ pub async fn open(db: &impl ConnectionTrait, token: &str) -> Result<Option<Manag
         event,
         waitlist_position,
     }))
+}
+
+/// The edit form filled with a registration as it stands.
+pub fn edit_form(r: &registration::Model) -> EditForm {
+    let allergens = crate::domain::choice::Allergen::parse_list(&r.allergens);
+    EditForm {
+        name: r.name.clone(),
+        role_title: r.role_title.clone(),
+        phone: r.phone.clone().unwrap_or_default(),
+        dietary_needs: r.dietary_needs.clone().unwrap_or_default(),
+        accessibility_needs: r.accessibility_needs.clone().unwrap_or_default(),
+        diet: r.diet.clone().unwrap_or_default(),
+        boxes: allergens
+            .into_iter()
+            .map(|a| (allergen_box(a), BOX_TICKED.to_owned()))
+            .collect(),
+    }
 }
 
 /// What an edit came to.
@@ -103,6 +121,10 @@ pub(super) async fn edit_in(
     active.role_title = Set(edit.details.role_title.clone());
     active.phone = Set(edit.details.phone.clone());
     active.dietary_needs = Set(edit.details.dietary_needs.clone());
+    active.diet = Set(edit.details.diet.diet.map(|d| d.as_str().to_owned()));
+    active.allergens = Set(crate::domain::choice::Allergen::list_text(
+        &edit.details.diet.allergens,
+    ));
     active.accessibility_needs = Set(edit.details.accessibility_needs.clone());
     active.updated_at = Set(now);
     let saved = active.update(txn).await?;
@@ -139,6 +161,9 @@ pub(super) async fn cancel_in(
     };
     // Registrations and cancellations of one event take turns on its row.
     events::lock(txn, current.event_id).await?;
+    let event = events::find_by_id(txn, current.event_id)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound(current.event_id.to_string()))?;
     let cancelled = registration::Entity::update_many()
         .col_expr(
             registration::Column::Status,
@@ -163,9 +188,16 @@ pub(super) async fn cancel_in(
         .ok_or_else(|| DbErr::RecordNotFound(current.id.to_string()))?;
     let held_seat = current.status == RegistrationStatus::Confirmed;
     announce(txn, after, Change::Cancelled { held_seat }, link, now).await?;
+    // Every consequence in this transaction: each item seat goes to the
+    // first eligible in that item's queue, then the event seat to the first
+    // eligible on the waitlist; each of them hears of it in one email.
+    let mut ripple = Ripple::default();
+    choices::drop(txn, current.id, None, false, &mut ripple, now).await?;
     if held_seat {
-        seats::release(txn, current.event_id, now).await?;
+        let municipality = current.municipality_code.as_deref();
+        seats::release(txn, &event, municipality, &mut ripple, now).await?;
     }
+    ripple.without(current.id).announce(txn, now).await?;
     Ok(true)
 }
 
@@ -268,6 +300,8 @@ pub async fn erase(
     row.role_title = Set(String::new());
     row.phone = Set(None);
     row.dietary_needs = Set(None);
+    row.diet = Set(None);
+    row.allergens = Set(String::new());
     row.accessibility_needs = Set(None);
     row.search_text = Set(String::new());
     // Every link stops working: nothing personal is left behind them.

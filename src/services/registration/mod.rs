@@ -9,6 +9,7 @@
 //! also writes its outbox row and, for an organiser's change, its audit
 //! entry. Reading lists of registrations is `services::attendees`.
 pub mod announce;
+pub mod choices;
 pub mod manage;
 pub mod organiser;
 pub mod register;

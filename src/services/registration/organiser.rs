@@ -6,6 +6,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 
 use super::announce::{Change, Link, announce};
+use super::choices::Ripple;
 use super::manage::{self, Edited};
 use super::seats;
 use crate::db::entities::{event, registration};
@@ -74,7 +75,16 @@ pub async fn act(
             } else if !events::try_take_seat(&txn, event.id).await? {
                 return Ok(Err(ActionRefused::NoSeat));
             } else {
-                seats::promote(&txn, &current, now).await?
+                // An organiser may pass the cap per municipality (as they
+                // may add someone after registration closed); the count
+                // still includes the promoted person.
+                if let Some(code) = current.municipality_code.as_deref() {
+                    crate::db::choices::count_municipality_seat(&txn, event.id, code).await?;
+                }
+                let mut ripple = Ripple::default();
+                let moved = seats::promote(&txn, &current, &mut ripple, now).await?;
+                ripple.announce(&txn, now).await?;
+                moved
             }
         }
         Action::ResendConfirmation => {

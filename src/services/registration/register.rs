@@ -7,9 +7,10 @@ use uuid::Uuid;
 
 use super::announce::{Change, Link, announce};
 use super::organiser::Organiser;
-use super::{manage, seats};
+use super::{choices, manage, seats};
 use crate::db::entities::{event, form_submission, invitation, registration};
-use crate::db::{self, registrations};
+use crate::db::{self, events, registrations};
+use crate::domain::choice::Allergen;
 use crate::domain::event::RegistrationWindow;
 use crate::domain::registration::{Affiliation, NewRegistration};
 use crate::domain::status::{InvitationStatus, SubmissionOutcome};
@@ -188,11 +189,13 @@ async fn register_once(
         return Ok(RegisterOutcome::AlreadyRegistered);
     }
 
-    let (status, waitlist_order) = seats::take(&txn, event.id).await?;
     let (municipality_code, organisation) = match &new.affiliation {
         Affiliation::Municipality(code) => (Some(code.clone()), None),
         Affiliation::Organisation(name) => (None, Some(name.clone())),
     };
+    // Locks in one order on every path: the event, then its items by id.
+    events::lock(&txn, event.id).await?;
+    let (status, waitlist_order) = seats::take(&txn, event, municipality_code.as_deref()).await?;
     let saved = registration::ActiveModel {
         id: Set(id),
         event_id: Set(event.id),
@@ -204,6 +207,8 @@ async fn register_once(
         role_title: Set(new.details.role_title.clone()),
         phone: Set(new.details.phone.clone()),
         dietary_needs: Set(new.details.dietary_needs.clone()),
+        diet: Set(new.details.diet.diet.map(|d| d.as_str().to_owned())),
+        allergens: Set(Allergen::list_text(&new.details.diet.allergens)),
         accessibility_needs: Set(new.details.accessibility_needs.clone()),
         locale: Set(locale.as_str().to_owned()),
         consented_at: Set(now),
@@ -227,6 +232,7 @@ async fn register_once(
         .exec_with_returning(&txn)
         .await?;
     registrations::add_link(&txn, saved.id, &token, now).await?;
+    choices::add(&txn, &saved, &new.choices, false, now).await?;
 
     let saved = announce(&txn, saved, Change::Registered, Link::Current(&token), now).await?;
     mark_invitation_registered(&txn, options.invitation, saved.id, now).await?;

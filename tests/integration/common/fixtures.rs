@@ -30,6 +30,7 @@ pub fn event(at: DateTime<Utc>) -> event::Model {
         confirmed_count: 1,
         waitlist_counter: 0,
         calendar_sequence: 0,
+        municipality_cap: None,
         created_at: at,
         updated_at: at,
     }
@@ -46,6 +47,14 @@ pub fn programme(event: &event::Model) -> Vec<programme_item::Model> {
             ends_at: Some(event.starts_at + Duration::minutes(10)),
             title: "Inledning".into(),
             place: None,
+            item_key: String::new(),
+            choosable: false,
+            capacity: None,
+            confirmed_count: 0,
+            waitlist_counter: 0,
+            is_meal: false,
+            extra_covers: 0,
+            choice_deadline: None,
         },
         programme_item::Model {
             id: 2,
@@ -55,6 +64,14 @@ pub fn programme(event: &event::Model) -> Vec<programme_item::Model> {
             ends_at: None,
             title: "Panelsamtal".into(),
             place: Some("Tältet".into()),
+            item_key: String::new(),
+            choosable: false,
+            capacity: None,
+            confirmed_count: 0,
+            waitlist_counter: 0,
+            is_meal: false,
+            extra_covers: 0,
+            choice_deadline: None,
         },
     ]
 }
@@ -87,5 +104,7 @@ pub fn registration(event: &event::Model, name: &str) -> registration::Model {
         checked_in_at: None,
         search_text: String::new(),
         consent_version: String::new(),
+        diet: None,
+        allergens: String::new(),
     }
 }

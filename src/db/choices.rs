@@ -1,0 +1,234 @@
+//! Queries for programme choices: the item seat, its queue, and the cap per
+//! member municipality. Every seat is one atomic conditional update, the same
+//! rule as the event's seat (`events::try_take_seat`), so no interleaving can
+//! confirm more than a capacity.
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
+};
+use uuid::Uuid;
+
+use super::entities::{municipality_seat, programme_item, registration_choice};
+use crate::domain::choice::ChoiceStatus;
+
+/// Locks the given items' rows until the transaction ends (PostgreSQL), in
+/// id order. With the event row locked first, every write path takes its
+/// locks in one order: the event, then its items by id, so two transactions
+/// cannot deadlock.
+pub async fn lock_items(db: &impl ConnectionTrait, item_ids: &[i32]) -> Result<(), DbErr> {
+    if super::is_postgres(db) && !item_ids.is_empty() {
+        programme_item::Entity::find()
+            .filter(programme_item::Column::Id.is_in(item_ids.iter().copied()))
+            .order_by_asc(programme_item::Column::Id)
+            .lock_exclusive()
+            .all(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Takes one seat of an item if one is free.
+pub async fn try_take_item_seat(db: &impl ConnectionTrait, item_id: i32) -> Result<bool, DbErr> {
+    let result = programme_item::Entity::update_many()
+        .col_expr(
+            programme_item::Column::ConfirmedCount,
+            Expr::col(programme_item::Column::ConfirmedCount).add(1),
+        )
+        .filter(programme_item::Column::Id.eq(item_id))
+        .filter(
+            programme_item::Column::Capacity
+                .is_null()
+                .or(Expr::col(programme_item::Column::ConfirmedCount)
+                    .lt(Expr::col(programme_item::Column::Capacity))),
+        )
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// Gives an item seat back.
+pub async fn release_item_seat(db: &impl ConnectionTrait, item_id: i32) -> Result<(), DbErr> {
+    programme_item::Entity::update_many()
+        .col_expr(
+            programme_item::Column::ConfirmedCount,
+            Expr::col(programme_item::Column::ConfirmedCount).sub(1),
+        )
+        .filter(programme_item::Column::Id.eq(item_id))
+        .filter(programme_item::Column::ConfirmedCount.gt(0))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Issues the next number in an item's queue (unique and increasing, as the
+/// event's).
+pub async fn next_item_waitlist_order(
+    db: &impl ConnectionTrait,
+    item_id: i32,
+) -> Result<i32, DbErr> {
+    programme_item::Entity::update_many()
+        .col_expr(
+            programme_item::Column::WaitlistCounter,
+            Expr::col(programme_item::Column::WaitlistCounter).add(1),
+        )
+        .filter(programme_item::Column::Id.eq(item_id))
+        .exec(db)
+        .await?;
+    let counter: Option<i32> = programme_item::Entity::find_by_id(item_id)
+        .select_only()
+        .column(programme_item::Column::WaitlistCounter)
+        .into_tuple()
+        .one(db)
+        .await?;
+    counter.ok_or_else(|| DbErr::RecordNotFound(format!("programme item {item_id}")))
+}
+
+/// The choices of one registration that are still chosen, by item id.
+pub async fn of_registration(
+    db: &impl ConnectionTrait,
+    registration_id: Uuid,
+) -> Result<Vec<registration_choice::Model>, DbErr> {
+    registration_choice::Entity::find()
+        .filter(registration_choice::Column::RegistrationId.eq(registration_id))
+        .filter(registration_choice::Column::Status.ne(ChoiceStatus::Dropped))
+        .order_by_asc(registration_choice::Column::ItemId)
+        .all(db)
+        .await
+}
+
+/// An item's queue, first in line first.
+pub async fn item_waitlist(
+    db: &impl ConnectionTrait,
+    item_id: i32,
+) -> Result<Vec<registration_choice::Model>, DbErr> {
+    registration_choice::Entity::find()
+        .filter(registration_choice::Column::ItemId.eq(item_id))
+        .filter(registration_choice::Column::Status.eq(ChoiceStatus::Waitlisted))
+        .order_by_asc(registration_choice::Column::WaitlistOrder)
+        .all(db)
+        .await
+}
+
+/// The 1-based place of a queued choice in its item's queue.
+pub async fn item_waitlist_position(
+    db: &impl ConnectionTrait,
+    choice: &registration_choice::Model,
+) -> Result<Option<u64>, DbErr> {
+    let (ChoiceStatus::Waitlisted, Some(order)) = (choice.status, choice.waitlist_order) else {
+        return Ok(None);
+    };
+    let ahead = registration_choice::Entity::find()
+        .filter(registration_choice::Column::ItemId.eq(choice.item_id))
+        .filter(registration_choice::Column::Status.eq(ChoiceStatus::Waitlisted))
+        .filter(registration_choice::Column::WaitlistOrder.lt(order))
+        .count(db)
+        .await?;
+    Ok(Some(ahead + 1))
+}
+
+/// Sets a choice's state (and its place in the queue) in one update,
+/// conditional on the state it was read in, so a concurrent change of the
+/// same choice cannot apply twice. Returns whether it changed.
+pub async fn set_status(
+    db: &impl ConnectionTrait,
+    choice: &registration_choice::Model,
+    status: ChoiceStatus,
+    waitlist_order: Option<i32>,
+    late: bool,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<bool, DbErr> {
+    let result = registration_choice::Entity::update_many()
+        .col_expr(registration_choice::Column::Status, Expr::value(status))
+        .col_expr(
+            registration_choice::Column::WaitlistOrder,
+            Expr::value(waitlist_order),
+        )
+        .col_expr(
+            registration_choice::Column::Late,
+            Expr::value(choice.late || late),
+        )
+        .col_expr(registration_choice::Column::UpdatedAt, Expr::value(now))
+        .filter(registration_choice::Column::Id.eq(choice.id))
+        .filter(registration_choice::Column::Status.eq(choice.status))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// Takes a seat under the event's cap per municipality, if the
+/// municipality has one left: one conditional update, after making sure the
+/// counter row exists.
+pub async fn try_take_municipality_seat(
+    db: &impl ConnectionTrait,
+    event_id: i32,
+    code: &str,
+    cap: i32,
+) -> Result<bool, DbErr> {
+    municipality_seat::Entity::insert(municipality_seat::ActiveModel {
+        event_id: Set(event_id),
+        municipality_code: Set(code.to_owned()),
+        confirmed_count: Set(0),
+    })
+    .on_conflict_do_nothing_on([
+        municipality_seat::Column::EventId,
+        municipality_seat::Column::MunicipalityCode,
+    ])
+    .exec_without_returning(db)
+    .await?;
+    let result = municipality_seat::Entity::update_many()
+        .col_expr(
+            municipality_seat::Column::ConfirmedCount,
+            Expr::col(municipality_seat::Column::ConfirmedCount).add(1),
+        )
+        .filter(municipality_seat::Column::EventId.eq(event_id))
+        .filter(municipality_seat::Column::MunicipalityCode.eq(code))
+        .filter(municipality_seat::Column::ConfirmedCount.lt(cap))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// Counts a confirmed member registration (without a cap to keep), so that
+/// the counter is right if a cap is set later.
+pub async fn count_municipality_seat(
+    db: &impl ConnectionTrait,
+    event_id: i32,
+    code: &str,
+) -> Result<(), DbErr> {
+    try_take_municipality_seat(db, event_id, code, i32::MAX).await?;
+    Ok(())
+}
+
+/// Gives a municipality's seat back.
+pub async fn release_municipality_seat(
+    db: &impl ConnectionTrait,
+    event_id: i32,
+    code: &str,
+) -> Result<(), DbErr> {
+    municipality_seat::Entity::update_many()
+        .col_expr(
+            municipality_seat::Column::ConfirmedCount,
+            Expr::col(municipality_seat::Column::ConfirmedCount).sub(1),
+        )
+        .filter(municipality_seat::Column::EventId.eq(event_id))
+        .filter(municipality_seat::Column::MunicipalityCode.eq(code))
+        .filter(municipality_seat::Column::ConfirmedCount.gt(0))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// How many confirmed registrations a municipality has at an event.
+pub async fn municipality_count(
+    db: &impl ConnectionTrait,
+    event_id: i32,
+    code: &str,
+) -> Result<i32, DbErr> {
+    Ok(
+        municipality_seat::Entity::find_by_id((event_id, code.to_owned()))
+            .one(db)
+            .await?
+            .map_or(0, |row| row.confirmed_count),
+    )
+}

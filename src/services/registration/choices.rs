@@ -1,0 +1,260 @@
+//! Programme choices: what a registrant chose, each with its own seat or
+//! place in the item's queue, kept by the same rules as the event's seat.
+//!
+//! Locks are taken in one order on every path: the event row
+//! (`events::lock`), then the items by id (`choices::lock_items`). Every
+//! consequence of a change (a freed seat, the first eligible person in each
+//! queue moving up) happens in the caller's transaction, and each person
+//! other than the one making the change hears of it once, through
+//! [`Ripple::announce`].
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use uuid::Uuid;
+
+use super::announce::{Change, Link, announce};
+use crate::db::choices as db;
+use crate::db::entities::{programme_item, registration, registration_choice};
+use crate::domain::choice::{ChoiceNote, ChoiceStatus, NoteKind};
+use crate::domain::event::RegistrationStatus;
+
+/// The people a change affected besides the one who made it, and what
+/// happened to each; told once per person at the end of the transaction.
+#[derive(Debug, Default)]
+pub struct Ripple {
+    promoted: BTreeSet<Uuid>,
+    notes: BTreeMap<Uuid, Vec<ChoiceNote>>,
+}
+
+impl Ripple {
+    /// `id` moved from the event's waitlist onto a seat.
+    pub fn promoted(&mut self, id: Uuid) {
+        self.promoted.insert(id);
+    }
+
+    /// Something happened to one of `id`'s choices.
+    pub fn note(&mut self, id: Uuid, item: &str, what: NoteKind) {
+        self.notes.entry(id).or_default().push(ChoiceNote {
+            item: item.to_owned(),
+            what,
+        });
+    }
+
+    /// Leaves out the person who made the change (their own email says it).
+    pub fn without(mut self, id: Uuid) -> Self {
+        self.promoted.remove(&id);
+        self.notes.remove(&id);
+        self
+    }
+
+    /// Writes one email per affected person to the outbox: "you have a seat"
+    /// for a promotion (with every choice as it now stands), or "your
+    /// choices changed" with what happened. Each carries a fresh link.
+    pub async fn announce(
+        self,
+        txn: &impl ConnectionTrait,
+        now: DateTime<Utc>,
+    ) -> Result<(), DbErr> {
+        let mut people: BTreeSet<Uuid> = self.promoted.clone();
+        people.extend(self.notes.keys().copied());
+        let mut notes = self.notes;
+        for id in people {
+            let Some(current) = registration::Entity::find_by_id(id).one(txn).await? else {
+                continue;
+            };
+            let notes = notes.remove(&id).unwrap_or_default();
+            let change = if self.promoted.contains(&id) {
+                Change::Promoted(notes)
+            } else {
+                Change::Choices(notes)
+            };
+            announce(txn, current, change, Link::Fresh, now).await?;
+        }
+        Ok(())
+    }
+}
+
+/// A seat of an item, or the next place in its queue.
+async fn take_item(
+    txn: &impl ConnectionTrait,
+    item_id: i32,
+) -> Result<(ChoiceStatus, Option<i32>), DbErr> {
+    if db::try_take_item_seat(txn, item_id).await? {
+        Ok((ChoiceStatus::Confirmed, None))
+    } else {
+        Ok((
+            ChoiceStatus::Waitlisted,
+            Some(db::next_item_waitlist_order(txn, item_id).await?),
+        ))
+    }
+}
+
+/// Where a new choice starts for a registration in `status`: a seat or the
+/// queue when it holds an event seat, pending while it waits for one.
+async fn start(
+    txn: &impl ConnectionTrait,
+    status: RegistrationStatus,
+    item_id: i32,
+) -> Result<(ChoiceStatus, Option<i32>), DbErr> {
+    if status == RegistrationStatus::Confirmed {
+        take_item(txn, item_id).await
+    } else {
+        Ok((ChoiceStatus::Pending, None))
+    }
+}
+
+/// Records new choices of `items` (ids of the registration's event, checked
+/// by the caller) for a registration, in item id order after locking them.
+/// The event row must be locked already.
+pub async fn add(
+    txn: &impl ConnectionTrait,
+    registration: &registration::Model,
+    items: &[i32],
+    late: bool,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let mut items = items.to_vec();
+    items.sort_unstable();
+    items.dedup();
+    db::lock_items(txn, &items).await?;
+    let existing = registration_choice::Entity::find()
+        .filter(registration_choice::Column::RegistrationId.eq(registration.id))
+        .all(txn)
+        .await?;
+    for item_id in items {
+        let (status, order) = start(txn, registration.status, item_id).await?;
+        match existing.iter().find(|c| c.item_id == item_id) {
+            Some(row) if row.status.chosen() => {}
+            Some(row) => {
+                db::set_status(txn, row, status, order, late, now).await?;
+            }
+            None => {
+                registration_choice::Entity::insert(registration_choice::ActiveModel {
+                    registration_id: Set(registration.id),
+                    item_id: Set(item_id),
+                    status: Set(status),
+                    waitlist_order: Set(order),
+                    late: Set(late),
+                    checked_in_at: Set(None),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                    ..Default::default()
+                })
+                .exec_without_returning(txn)
+                .await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// After a registration got an event seat: each pending choice takes an
+/// item seat or a place in that item's queue, by item id.
+pub async fn seat_pending(
+    txn: &impl ConnectionTrait,
+    registration_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let pending: Vec<_> = db::of_registration(txn, registration_id)
+        .await?
+        .into_iter()
+        .filter(|c| c.status == ChoiceStatus::Pending)
+        .collect();
+    let ids: Vec<i32> = pending.iter().map(|c| c.item_id).collect();
+    db::lock_items(txn, &ids).await?;
+    for choice in pending {
+        let (status, order) = take_item(txn, choice.item_id).await?;
+        db::set_status(txn, &choice, status, order, false, now).await?;
+    }
+    Ok(())
+}
+
+/// Drops the given choices of a registration (`item_ids`; all of them when
+/// None), freeing each seat for the first eligible person in that item's
+/// queue. `late` flags a drop after the item's deadline.
+pub async fn drop(
+    txn: &impl ConnectionTrait,
+    registration_id: Uuid,
+    item_ids: Option<&[i32]>,
+    late: bool,
+    ripple: &mut Ripple,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let chosen: Vec<_> = db::of_registration(txn, registration_id)
+        .await?
+        .into_iter()
+        .filter(|c| item_ids.is_none_or(|ids| ids.contains(&c.item_id)))
+        .collect();
+    let ids: Vec<i32> = chosen.iter().map(|c| c.item_id).collect();
+    db::lock_items(txn, &ids).await?;
+    for choice in chosen {
+        if db::set_status(txn, &choice, ChoiceStatus::Dropped, None, late, now).await?
+            && choice.status == ChoiceStatus::Confirmed
+        {
+            release_item(txn, choice.item_id, ripple, now).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Gives back one seat of an item: the first in its queue whose
+/// registration holds an event seat gets it (the seat moves), or it returns
+/// to the item.
+pub async fn release_item(
+    txn: &impl ConnectionTrait,
+    item_id: i32,
+    ripple: &mut Ripple,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    if fill_one(txn, item_id, ripple, now).await? {
+        return Ok(());
+    }
+    db::release_item_seat(txn, item_id).await
+}
+
+/// Moves the first eligible person in an item's queue onto a seat the
+/// caller holds for them; returns whether anyone moved.
+async fn fill_one(
+    txn: &impl ConnectionTrait,
+    item_id: i32,
+    ripple: &mut Ripple,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let Some(item) = programme_item::Entity::find_by_id(item_id).one(txn).await? else {
+        return Ok(false);
+    };
+    for waiting in db::item_waitlist(txn, item_id).await? {
+        let holder = registration::Entity::find_by_id(waiting.registration_id)
+            .one(txn)
+            .await?;
+        let eligible = holder.is_some_and(|r| r.status == RegistrationStatus::Confirmed);
+        if eligible
+            && db::set_status(txn, &waiting, ChoiceStatus::Confirmed, None, false, now).await?
+        {
+            ripple.note(waiting.registration_id, &item.title, NoteKind::GotSeat);
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// Fills an item's free seats from its queue (after its capacity was
+/// raised, or an organiser moved someone); returns how many moved.
+pub async fn fill(
+    txn: &impl ConnectionTrait,
+    item_id: i32,
+    ripple: &mut Ripple,
+    now: DateTime<Utc>,
+) -> Result<u32, DbErr> {
+    db::lock_items(txn, &[item_id]).await?;
+    let mut moved = 0;
+    while db::try_take_item_seat(txn, item_id).await? {
+        if !fill_one(txn, item_id, ripple, now).await? {
+            db::release_item_seat(txn, item_id).await?;
+            break;
+        }
+        moved += 1;
+    }
+    Ok(moved)
+}
