@@ -10,7 +10,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::entities::{municipality_seat, programme_item, registration_choice};
-use crate::domain::choice::ChoiceStatus;
+use crate::domain::choice::{ChoiceLine, ChoiceStatus};
 
 /// Locks the given items' rows until the transaction ends (PostgreSQL), in
 /// id order. With the event row locked first, every write path takes its
@@ -231,4 +231,20 @@ pub async fn municipality_count(
             .await?
             .map_or(0, |row| row.confirmed_count),
     )
+}
+
+/// A registration's choices as they stand.
+pub async fn lines(
+    db: &impl ConnectionTrait,
+    registration_id: Uuid,
+) -> Result<Vec<ChoiceLine>, DbErr> {
+    let mut lines = Vec::new();
+    for choice in of_registration(db, registration_id).await? {
+        lines.push(ChoiceLine {
+            item_id: choice.item_id,
+            status: choice.status,
+            position: item_waitlist_position(db, &choice).await?,
+        });
+    }
+    Ok(lines)
 }

@@ -51,6 +51,15 @@ pub enum NoteKind {
     Dropped,
 }
 
+/// One chosen item and where it stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChoiceLine {
+    pub item_id: i32,
+    pub status: ChoiceStatus,
+    /// The 1-based place in the item's queue, while queued.
+    pub position: Option<u64>,
+}
+
 /// An item's time as the overlap rule sees it: an item without an end is a
 /// moment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

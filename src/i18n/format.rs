@@ -82,3 +82,28 @@ mod tests {
         );
     }
 }
+
+/// When a programme item takes place, as one line: "6 april 13:00–16:00".
+pub fn item_time(
+    starts_at: DateTime<Utc>,
+    ends_at: Option<DateTime<Utc>>,
+    tz: Tz,
+    locale: Locale,
+) -> String {
+    let mut line = format!(
+        "{} {}",
+        day(starts_at, tz, locale),
+        time(starts_at, tz, locale)
+    );
+    if let Some(end) = ends_at {
+        line.push_str(&format!("–{}", time(end, tz, locale)));
+    }
+    line
+}
+
+/// Where a chosen item stands: "Plats", "I kö, plats 3", …
+pub fn choice_status(line: &crate::domain::choice::ChoiceLine, locale: Locale) -> String {
+    locale
+        .t(&format!("choice.{}", line.status.as_str()))
+        .replace("%{position}", &line.position.unwrap_or(0).to_string())
+}

@@ -7,6 +7,7 @@ use maud::{DOCTYPE, Markup, html};
 use super::enqueue::{InviteKind, MessageKind, Payload};
 use crate::calendar::{self, CalendarMethod, Invite};
 use crate::db::entities::{event, programme_item, registration};
+use crate::domain::choice::ChoiceLine;
 use crate::i18n::Locale;
 use crate::i18n::format;
 
@@ -16,6 +17,8 @@ pub struct MessageContext<'a> {
     pub event: &'a event::Model,
     pub registration: &'a registration::Model,
     pub programme: &'a [programme_item::Model],
+    /// The registration's programme choices as they stand.
+    pub choices: &'a [ChoiceLine],
     pub waitlist_position: Option<u64>,
     /// The member municipality's name, or the organisation.
     pub affiliation: String,
@@ -60,6 +63,10 @@ struct Letter {
     lead: Vec<String>,
     facts: Vec<(String, String)>,
     programme: Vec<String>,
+    /// The programme choices and where each stands.
+    choices: Vec<String>,
+    /// What happened to them that the registrant did not do.
+    notes: Vec<String>,
     link: Option<(String, String)>,
     footer: Vec<String>,
 }
@@ -132,14 +139,7 @@ fn letter(ctx: &MessageContext<'_>, locale: Locale) -> Letter {
         ctx.programme
             .iter()
             .map(|item| {
-                let mut line = format!(
-                    "{} {}",
-                    format::day(item.starts_at, tz, locale),
-                    format::time(item.starts_at, tz, locale)
-                );
-                if let Some(end) = item.ends_at {
-                    line.push_str(&format!("–{}", format::time(end, tz, locale)));
-                }
+                let mut line = format::item_time(item.starts_at, item.ends_at, tz, locale);
                 line.push_str(&format!(" {}", item.title));
                 if let Some(place) = &item.place {
                     line.push_str(&format!(", {place}"));
@@ -150,6 +150,25 @@ fn letter(ctx: &MessageContext<'_>, locale: Locale) -> Letter {
     } else {
         Vec::new()
     };
+    let choices = if ctx.registration.status == RegistrationStatus::Cancelled {
+        Vec::new()
+    } else {
+        choice_lines(ctx, tz, locale)
+    };
+    let notes = ctx
+        .payload
+        .notes
+        .iter()
+        .map(|note| {
+            let what = serde_json::to_value(note.what)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
+            locale
+                .t(&format!("mail.note.{what}"))
+                .replace("%{item}", &note.item)
+        })
+        .collect();
     let mut lead = vec![fill(locale.t(&format!("mail.{kind}.lead")), &pairs)];
     if ctx.payload.invite == Some(InviteKind::Request) {
         lead.push(locale.t("mail.invite_attached"));
@@ -176,9 +195,27 @@ fn letter(ctx: &MessageContext<'_>, locale: Locale) -> Letter {
         lead,
         facts,
         programme,
+        choices,
+        notes,
         link,
         footer,
     }
+}
+
+/// Each chosen item as a line: "Nätverksmiddag, 6 april 19:00–22:00: Plats".
+fn choice_lines(ctx: &MessageContext<'_>, tz: chrono_tz::Tz, locale: Locale) -> Vec<String> {
+    ctx.choices
+        .iter()
+        .filter_map(|line| {
+            let item = ctx.programme.iter().find(|i| i.id == line.item_id)?;
+            Some(format!(
+                "{}, {}: {}",
+                item.title,
+                format::item_time(item.starts_at, item.ends_at, tz, locale),
+                format::choice_status(line, locale)
+            ))
+        })
+        .collect()
 }
 
 fn text_of(letter: &Letter, locale: Locale) -> String {
@@ -192,6 +229,17 @@ fn text_of(letter: &Letter, locale: Locale) -> String {
     }
     for (label, value) in &letter.facts {
         out.push_str(&format!("{label}: {value}\n"));
+    }
+    for (title, lines) in [
+        (locale.t("mail.notes"), &letter.notes),
+        (locale.t("mail.choices"), &letter.choices),
+    ] {
+        if !lines.is_empty() {
+            out.push_str(&format!("\n{title}:\n"));
+            for line in lines {
+                out.push_str(&format!("- {line}\n"));
+            }
+        }
     }
     if !letter.programme.is_empty() {
         out.push_str(&format!("\n{}:\n", locale.t("event.programme")));
@@ -223,6 +271,12 @@ fn html_of(letter: &Letter, locale: Locale) -> Markup {
                         tr { th align="left" valign="top" style="padding-right: 1em;" { (label) } td { (value) } }
                     }
                 }
+                @for (title, lines) in [(locale.t("mail.notes"), &letter.notes), (locale.t("mail.choices"), &letter.choices)] {
+                    @if !lines.is_empty() {
+                        h2 style="font-size: 1.1em;" { (title) }
+                        ul { @for line in lines { li { (line) } } }
+                    }
+                }
                 @if !letter.programme.is_empty() {
                     h2 style="font-size: 1.1em;" { (locale.t("event.programme")) }
                     ul { @for line in &letter.programme { li { (line) } } }
@@ -243,6 +297,13 @@ pub fn render(ctx: &MessageContext<'_>, now: DateTime<Utc>) -> RenderedEmail {
             InviteKind::Cancel => CalendarMethod::Cancel,
         };
         let mut description = ctx.event.summary.clone();
+        let chosen = choice_lines(ctx, format::zone(&ctx.event.time_zone), locale);
+        if !chosen.is_empty() && kind == InviteKind::Request {
+            description.push_str(&format!("\n\n{}:", locale.t("mail.choices")));
+            for line in chosen {
+                description.push_str(&format!("\n- {line}"));
+            }
+        }
         match manage_url(ctx) {
             Some(url) => {
                 description.push_str(&format!("\n\n{}: {url}", locale.t("mail.manage_link")))
@@ -332,6 +393,8 @@ pub fn render_invitation(ctx: &InvitationContext<'_>, now: DateTime<Utc>) -> Ren
             ),
         ],
         programme,
+        choices: Vec::new(),
+        notes: Vec::new(),
         link,
         footer: vec![
             fill(locale.t("mail.event_page"), &[("url", &event_url)]),

@@ -335,6 +335,7 @@ async fn build(
     }
     let (event, programme) = batch.event(registration.event_id)?;
     let waitlist_position = registrations::waitlist_position(db, &registration).await?;
+    let choices = crate::db::choices::lines(db, registration.id).await?;
     let affiliation = match &registration.municipality_code {
         Some(code) => batch.municipalities.get(code).cloned().unwrap_or_default(),
         None => registration.organisation.clone().unwrap_or_default(),
@@ -345,6 +346,7 @@ async fn build(
         event,
         registration: &registration,
         programme,
+        choices: &choices,
         waitlist_position,
         affiliation,
         base_url,

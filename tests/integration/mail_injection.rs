@@ -48,6 +48,7 @@ fn a_hostile_name_is_escaped_in_the_invite_harmless_in_headers_and_text_in_html(
         event: &event,
         registration: &registration,
         programme: &[],
+        choices: &[],
         waitlist_position: None,
         affiliation: "Org".into(),
         base_url: &base_url,

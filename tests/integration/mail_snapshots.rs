@@ -56,6 +56,7 @@ fn text_of(kind: MessageKind, status: &str, locale: &str) -> String {
         event: &event,
         registration: &registration,
         programme: &programme,
+        choices: &[],
         waitlist_position: (status == "waitlisted").then_some(3),
         affiliation: "Region Gotland".into(),
         base_url: &base_url,

@@ -137,6 +137,7 @@ pub async fn add(
         RegisterOutcome::Registered { .. } | RegisterOutcome::Repeated { .. } => "added",
         RegisterOutcome::AlreadyRegistered => "already_registered",
         RegisterOutcome::NotOpen(_) => "not_open",
+        RegisterOutcome::Refused(_) => "choices_refused",
     };
     Ok(Redirect::to(&format!("/admin/events/{slug}/attendees?done={done}")).into_response())
 }
@@ -287,7 +288,7 @@ pub async fn edit_page(
     let row = attendees::find(&state.db, &event, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let form = crate::services::registration::manage::edit_form(&row);
+    let form = crate::services::registration::manage::edit_form(&row, &[]);
     Ok(view::edit(&who, &event, &row, &form, &FormErrors::default(), locale).into_response())
 }
 

@@ -309,6 +309,13 @@ pub async fn create(
         RegisterOutcome::NotOpen(_) => {
             return Err(ApiError::named(StatusCode::CONFLICT, "not_open", locale));
         }
+        RegisterOutcome::Refused(_) => {
+            return Err(ApiError::named(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "choices_refused",
+                locale,
+            ));
+        }
     };
     let registration = load(&state, &event, id).await?;
     let location = format!("/api/v1/events/{slug}/registrations/{id}");

@@ -148,6 +148,21 @@ pub async fn register(
         RegisterOutcome::AlreadyRegistered => {
             Ok(event_page::already_registered(&event, new.email.as_str(), locale).into_response())
         }
+        RegisterOutcome::Refused(error) => {
+            let errors = FormErrors(vec![error]);
+            let page = render(
+                &state,
+                &token,
+                &invitation,
+                &event,
+                &form,
+                &errors,
+                key.as_str(),
+                locale,
+            )
+            .await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
         RegisterOutcome::NotOpen(_) => {
             let page = render(
                 &state,

@@ -8,13 +8,14 @@ use maud::Markup;
 use serde::Deserialize;
 
 use crate::domain::registration::EditForm;
+use crate::domain::registration::{BOX_TICKED, Field, FieldError, choice_box};
 use crate::domain::token::ManageToken;
 use crate::error::AppError;
 use crate::i18n::Locale;
 use crate::routes::posted_form::PostedForm;
 use crate::routes::state::AppState;
-use crate::services::registration::Edited;
 use crate::services::registration::manage::{self, Managed};
+use crate::services::registration::{ChoicesChanged, Edited};
 use crate::views::components::FormErrors;
 use crate::views::public::manage::{self as view, Notice};
 
@@ -68,7 +69,7 @@ pub async fn show(
 ) -> Result<Markup, AppError> {
     let managed = open(&state, &token).await?;
     let r = &managed.registration;
-    let form = crate::services::registration::manage::edit_form(r);
+    let form = manage::edit_form(r, &managed.choices);
     let notice = done.done.as_deref().and_then(Notice::parse);
     render(
         &state,
@@ -118,12 +119,19 @@ pub async fn edit(
             Ok(Redirect::to(&format!("/r/{token}?done={}", notice.as_str())).into_response())
         }
         Err(errors) => {
+            let mut form = form.clone();
+            form.boxes.extend(
+                managed
+                    .choices
+                    .iter()
+                    .map(|c| (choice_box(c.item_id), BOX_TICKED.to_owned())),
+            );
             let page = render(
                 &state,
                 &managed,
                 &token,
                 None,
-                form,
+                &form,
                 &FormErrors(errors),
                 locale,
             )
@@ -131,6 +139,70 @@ pub async fn edit(
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
     }
+}
+
+/// The manage page's choices form: one checkbox per choosable item.
+#[derive(Debug, Default, Deserialize)]
+pub struct ChoicesForm {
+    #[serde(flatten)]
+    boxes: std::collections::BTreeMap<String, String>,
+}
+
+/// `POST /r/{token}/choices`: change the programme choices.
+pub async fn change_choices(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    locale: Locale,
+    posted: PostedForm<ChoicesForm>,
+) -> Result<Response, AppError> {
+    let managed = open(&state, &token).await?;
+    let mut errors = posted.form_errors(false);
+    let parsed = ManageToken::parse(&token).ok_or(AppError::NotFound)?;
+    let wanted = crate::domain::registration::ticked_choices(&posted.form.boxes);
+    if errors.is_empty() {
+        let outcome = manage::change_choices(
+            &state.db,
+            managed.registration.id,
+            &wanted,
+            Some(&parsed),
+            Utc::now(),
+        )
+        .await?;
+        let notice = match outcome {
+            ChoicesChanged::Saved | ChoicesChanged::Unchanged => Some(Notice::ChoicesSaved),
+            ChoicesChanged::Cancelled => Some(Notice::NotSavedCancelled),
+            ChoicesChanged::Refused(problem) => {
+                errors.push(FieldError {
+                    field: Field::Choices,
+                    problem,
+                });
+                None
+            }
+        };
+        if let Some(notice) = notice {
+            return Ok(
+                Redirect::to(&format!("/r/{token}?done={}", notice.as_str())).into_response(),
+            );
+        }
+    }
+    // Shown again with the boxes as sent, so nothing ticked is lost.
+    let mut form = manage::edit_form(&managed.registration, &[]);
+    form.boxes.extend(
+        wanted
+            .iter()
+            .map(|id| (choice_box(*id), BOX_TICKED.to_owned())),
+    );
+    let page = render(
+        &state,
+        &managed,
+        &token,
+        None,
+        &form,
+        &FormErrors(errors),
+        locale,
+    )
+    .await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
 }
 
 /// `POST /r/{token}/links/revoke`: every other link stops working.

@@ -61,6 +61,11 @@ pub async fn submit(
         RegisterOutcome::AlreadyRegistered => {
             Ok(event_page::already_registered(&event, new.email.as_str(), locale).into_response())
         }
+        RegisterOutcome::Refused(error) => {
+            let errors = FormErrors(vec![error]);
+            let page = render_event(&state, &slug, form, &errors, key.as_str(), locale).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
         RegisterOutcome::NotOpen(_) => {
             let page = render_event(
                 &state,

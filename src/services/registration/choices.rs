@@ -16,8 +16,11 @@ use uuid::Uuid;
 use super::announce::{Change, Link, announce};
 use crate::db::choices as db;
 use crate::db::entities::{programme_item, registration, registration_choice};
-use crate::domain::choice::{ChoiceNote, ChoiceStatus, NoteKind};
+use crate::domain::choice::{
+    ChoiceNote, ChoiceStatus, NoteKind, Offer, Span, check, open_for_registrant,
+};
 use crate::domain::event::RegistrationStatus;
+use crate::domain::registration::Problem;
 
 /// The people a change affected besides the one who made it, and what
 /// happened to each; told once per person at the end of the transaction.
@@ -73,6 +76,23 @@ impl Ripple {
         }
         Ok(())
     }
+}
+
+/// The choosable items of an event, as the rules see them.
+pub async fn offers(txn: &impl ConnectionTrait, event_id: i32) -> Result<Vec<Offer>, DbErr> {
+    Ok(crate::db::events::programme(txn, event_id)
+        .await?
+        .into_iter()
+        .filter(|item| item.choosable)
+        .map(|item| Offer {
+            id: item.id,
+            span: Span {
+                starts_at: item.starts_at,
+                ends_at: item.ends_at,
+            },
+            deadline: item.choice_deadline,
+        })
+        .collect())
 }
 
 /// A seat of an item, or the next place in its queue.
@@ -257,4 +277,70 @@ pub async fn fill(
         moved += 1;
     }
     Ok(moved)
+}
+
+/// Changes a registration's choices to `wanted` (item ids), checked
+/// against the event's offers. For the registrant, an item past its
+/// deadline keeps its state whatever the form says (its box is disabled),
+/// and adding one is refused; an organiser may change it, and the change is
+/// flagged late. Returns whether anything changed, or why it cannot.
+pub async fn change(
+    txn: &impl ConnectionTrait,
+    registration: &registration::Model,
+    wanted: &[i32],
+    by_registrant: bool,
+    ripple: &mut Ripple,
+    now: DateTime<Utc>,
+) -> Result<Result<bool, Problem>, DbErr> {
+    let offers = offers(txn, registration.event_id).await?;
+    let had: Vec<i32> = db::of_registration(txn, registration.id)
+        .await?
+        .iter()
+        .map(|c| c.item_id)
+        .collect();
+    let closed = |id: i32| {
+        offers
+            .iter()
+            .any(|o| o.id == id && !open_for_registrant(o.deadline, now))
+    };
+    let mut wanted = wanted.to_vec();
+    if by_registrant {
+        wanted.extend(had.iter().copied().filter(|id| closed(*id)));
+    }
+    wanted.sort_unstable();
+    wanted.dedup();
+    if let Err(problem) = check(&offers, &had, &wanted, now, by_registrant) {
+        return Ok(Err(problem));
+    }
+    let added: Vec<i32> = wanted
+        .iter()
+        .copied()
+        .filter(|id| !had.contains(id))
+        .collect();
+    let removed: Vec<i32> = had
+        .iter()
+        .copied()
+        .filter(|id| !wanted.contains(id))
+        .collect();
+    if added.is_empty() && removed.is_empty() {
+        return Ok(Ok(false));
+    }
+    crate::db::events::lock(txn, registration.event_id).await?;
+    for late in [false, true] {
+        let part = |ids: &[i32]| -> Vec<i32> {
+            ids.iter()
+                .copied()
+                .filter(|id| !by_registrant && closed(*id) == late)
+                .chain(ids.iter().copied().filter(|_| by_registrant && !late))
+                .collect()
+        };
+        let (drop_now, add_now) = (part(&removed), part(&added));
+        if !drop_now.is_empty() {
+            drop(txn, registration.id, Some(&drop_now), late, ripple, now).await?;
+        }
+        if !add_now.is_empty() {
+            add(txn, registration, &add_now, late, now).await?;
+        }
+    }
+    Ok(Ok(true))
 }

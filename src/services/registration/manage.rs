@@ -9,10 +9,13 @@ use sea_orm::{
 use super::announce::{Change, Link, announce};
 use super::choices::{self, Ripple};
 use super::seats;
-use crate::db::entities::{event, registration};
+use crate::db::entities::{event, programme_item, registration};
 use crate::db::{self, events, registrations};
+use crate::domain::choice::ChoiceLine;
 use crate::domain::event::RegistrationStatus;
-use crate::domain::registration::{BOX_TICKED, EditForm, RegistrationEdit, allergen_box};
+use crate::domain::registration::{
+    BOX_TICKED, EditForm, RegistrationEdit, allergen_box, choice_box,
+};
 use crate::domain::status::OutboxStatus;
 use crate::domain::token::ManageToken;
 
@@ -22,6 +25,10 @@ pub struct Managed {
     pub registration: registration::Model,
     pub event: event::Model,
     pub waitlist_position: Option<u64>,
+    /// The event's programme, in order.
+    pub programme: Vec<programme_item::Model>,
+    /// The registration's choices that still stand, by item id.
+    pub choices: Vec<ChoiceLine>,
 }
 
 /// Finds the registration a manage token opens, or `None` for any unknown
@@ -37,16 +44,24 @@ pub async fn open(db: &impl ConnectionTrait, token: &str) -> Result<Option<Manag
         return Ok(None);
     };
     let waitlist_position = registrations::waitlist_position(db, &registration).await?;
+    let programme = events::programme(db, event.id).await?;
+    let choices = crate::db::choices::lines(db, registration.id).await?;
     Ok(Some(Managed {
         registration,
         event,
         waitlist_position,
+        programme,
+        choices,
     }))
 }
 
-/// The edit form filled with a registration as it stands.
-pub fn edit_form(r: &registration::Model) -> EditForm {
+/// The edit form filled with a registration as it stands (the boxes also
+/// tick its `choices`, for the choices form on the same page).
+pub fn edit_form(r: &registration::Model, choices: &[ChoiceLine]) -> EditForm {
     let allergens = crate::domain::choice::Allergen::parse_list(&r.allergens);
+    let chosen = choices
+        .iter()
+        .map(|c| (choice_box(c.item_id), BOX_TICKED.to_owned()));
     EditForm {
         name: r.name.clone(),
         role_title: r.role_title.clone(),
@@ -57,6 +72,7 @@ pub fn edit_form(r: &registration::Model) -> EditForm {
         boxes: allergens
             .into_iter()
             .map(|a| (allergen_box(a), BOX_TICKED.to_owned()))
+            .chain(chosen)
             .collect(),
     }
 }
@@ -130,6 +146,69 @@ pub(super) async fn edit_in(
     let saved = active.update(txn).await?;
     announce(txn, saved, Change::Edited { renamed }, link, now).await?;
     Ok(Edited::Saved)
+}
+
+/// What a change of choices came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChoicesChanged {
+    Saved,
+    /// The same choices as before: nothing to save, nothing sent.
+    Unchanged,
+    /// Not possible (overlap, deadline, not offered); nothing changed.
+    Refused(crate::domain::registration::Problem),
+    /// The registration is cancelled (or gone).
+    Cancelled,
+}
+
+/// The registrant changes their programme choices: in one transaction the
+/// dropped seats go to the first eligible in each queue, the new choices
+/// take seats or queue, the registrant gets one email with their choices,
+/// and everyone moved up gets one email each.
+pub async fn change_choices(
+    db: &DatabaseConnection,
+    registration_id: uuid::Uuid,
+    wanted: &[i32],
+    token: Option<&ManageToken>,
+    now: DateTime<Utc>,
+) -> Result<ChoicesChanged, DbErr> {
+    let txn = db::begin_write(db).await?;
+    let outcome = change_choices_in(&txn, registration_id, wanted, true, link(token), now).await?;
+    crate::mail::wake::commit(txn).await?;
+    Ok(outcome)
+}
+
+/// [`change_choices`] inside the caller's transaction; `by_registrant`
+/// applies the deadlines.
+pub(super) async fn change_choices_in(
+    txn: &DatabaseTransaction,
+    registration_id: uuid::Uuid,
+    wanted: &[i32],
+    by_registrant: bool,
+    link: Link<'_>,
+    now: DateTime<Utc>,
+) -> Result<ChoicesChanged, DbErr> {
+    let Some(current) = registration::Entity::find_by_id(registration_id)
+        .one(txn)
+        .await?
+    else {
+        return Ok(ChoicesChanged::Cancelled);
+    };
+    if current.status == RegistrationStatus::Cancelled {
+        return Ok(ChoicesChanged::Cancelled);
+    }
+    events::lock(txn, current.event_id).await?;
+    let mut ripple = Ripple::default();
+    match choices::change(txn, &current, wanted, by_registrant, &mut ripple, now).await? {
+        Err(problem) => return Ok(ChoicesChanged::Refused(problem)),
+        Ok(false) => return Ok(ChoicesChanged::Unchanged),
+        Ok(true) => {}
+    }
+    let mut touched: registration::ActiveModel = current.into();
+    touched.updated_at = Set(now);
+    let saved = touched.update(txn).await?;
+    announce(txn, saved, Change::Choices(Vec::new()), link, now).await?;
+    ripple.without(registration_id).announce(txn, now).await?;
+    Ok(ChoicesChanged::Saved)
 }
 
 /// Cancels a registration. If it held a seat, the first person on the

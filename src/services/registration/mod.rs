@@ -15,7 +15,8 @@ pub mod organiser;
 pub mod register;
 pub mod seats;
 
+pub use crate::domain::choice::ChoiceLine;
 pub use announce::{Change, Link};
-pub use manage::{Edited, Managed};
+pub use manage::{ChoicesChanged, Edited, Managed};
 pub use organiser::{Action, ActionRefused, Organiser};
 pub use register::{RegisterOptions, RegisterOutcome, register, register_with, window_of};

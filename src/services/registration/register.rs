@@ -10,9 +10,9 @@ use super::organiser::Organiser;
 use super::{choices, manage, seats};
 use crate::db::entities::{event, form_submission, invitation, registration};
 use crate::db::{self, events, registrations};
-use crate::domain::choice::Allergen;
+use crate::domain::choice::{self, Allergen};
 use crate::domain::event::RegistrationWindow;
-use crate::domain::registration::{Affiliation, NewRegistration};
+use crate::domain::registration::{Affiliation, Field, FieldError, NewRegistration};
 use crate::domain::status::{InvitationStatus, SubmissionOutcome};
 use crate::domain::token::{ManageToken, SubmissionKey};
 use crate::i18n::Locale;
@@ -29,6 +29,9 @@ pub enum RegisterOutcome {
     AlreadyRegistered,
     /// Registration is not open for this event.
     NotOpen(RegistrationWindow),
+    /// The programme choices cannot be made (an item not offered, two
+    /// overlapping, or one past its deadline); nothing was stored.
+    Refused(FieldError),
 }
 
 impl RegisterOutcome {
@@ -39,6 +42,7 @@ impl RegisterOutcome {
             RegisterOutcome::Repeated { .. } => "repeated",
             RegisterOutcome::AlreadyRegistered => "already_registered",
             RegisterOutcome::NotOpen(_) => "not_open",
+            RegisterOutcome::Refused(_) => "refused",
         }
     }
 }
@@ -87,6 +91,14 @@ pub async fn register_with(
         || (options.by_organiser.is_some() && window != RegistrationWindow::Cancelled);
     if !allowed {
         return Ok(RegisterOutcome::NotOpen(window));
+    }
+    let offers = choices::offers(db, event.id).await?;
+    let by_registrant = options.by_organiser.is_none();
+    if let Err(problem) = choice::check(&offers, &[], &new.choices, now, by_registrant) {
+        return Ok(RegisterOutcome::Refused(FieldError {
+            field: Field::Choices,
+            problem,
+        }));
     }
     // A key replays only the same submission: under a used key (the Back
     // button restores the form with it), other data is a new submission.

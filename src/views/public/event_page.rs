@@ -7,6 +7,7 @@ use crate::domain::event::RegistrationWindow;
 use crate::domain::registration::{CONSENT_GIVEN, Field, OTHER_ORGANISATION, RegistrationForm};
 use crate::i18n::Locale;
 use crate::i18n::format;
+use crate::views::choices::{choices_fieldset, diet_fieldset};
 use crate::views::components::{FormErrors, InputKind, calendar_links, error_summary, text_field};
 use crate::views::layout::{PageOptions, page};
 
@@ -124,6 +125,7 @@ fn registration_form(view: &EventPage<'_>, locale: Locale) -> Markup {
     let other_selected = form.municipality == OTHER_ORGANISATION;
     let municipality_error = errors.for_field(Field::Municipality, locale);
     let consent_error = errors.for_field(Field::Consent, locale);
+    let tz = format::zone(&view.event.time_zone);
     html! {
         @if full { p class="notice" { (locale.t("register.full_notice")) } }
         p { (locale.t("register.required_note")) }
@@ -162,6 +164,8 @@ fn registration_form(view: &EventPage<'_>, locale: Locale) -> Markup {
             }
             (text_field(Field::RoleTitle, &locale.t("field.role_title"), Some(&locale.t("field.role_title_hint")), &form.role_title, true, InputKind::Text { autocomplete: "organization-title" }, errors, locale))
             (text_field(Field::Phone, &locale.t("field.phone"), None, &form.phone, false, InputKind::Tel, errors, locale))
+            (choices_fieldset(view.programme, &form.boxes, errors, tz, chrono::Utc::now(), locale))
+            (diet_fieldset(&form.diet, &form.boxes, errors, locale))
             (text_field(Field::DietaryNeeds, &locale.t("field.dietary_needs"), Some(&locale.t("field.needs_hint")), &form.dietary_needs, false, InputKind::TextArea, errors, locale))
             (text_field(Field::AccessibilityNeeds, &locale.t("field.accessibility_needs"), Some(&locale.t("field.needs_hint")), &form.accessibility_needs, false, InputKind::TextArea, errors, locale))
             div class={ "field field-checkbox" @if consent_error.is_some() { " field-error" } } {

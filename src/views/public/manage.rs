@@ -6,6 +6,7 @@ use crate::domain::registration::{EditForm, Field};
 use crate::i18n::Locale;
 use crate::i18n::format;
 use crate::services::registration::Managed;
+use crate::views::choices::{choices_fieldset, diet_fieldset, item_time};
 use crate::views::components::{FormErrors, InputKind, calendar_links, error_summary, text_field};
 use crate::views::layout::{PageOptions, page};
 
@@ -19,6 +20,8 @@ pub enum Notice {
     NotSavedCancelled,
     /// Every other link of the registration stopped working.
     LinksRevoked,
+    /// The programme choices were saved.
+    ChoicesSaved,
 }
 
 impl Notice {
@@ -30,6 +33,7 @@ impl Notice {
             "cancelled" => Some(Notice::Cancelled),
             "not-saved-cancelled" => Some(Notice::NotSavedCancelled),
             "links-revoked" => Some(Notice::LinksRevoked),
+            "choices-saved" => Some(Notice::ChoicesSaved),
             _ => None,
         }
     }
@@ -42,6 +46,7 @@ impl Notice {
             Notice::Cancelled => "cancelled",
             Notice::NotSavedCancelled => "not-saved-cancelled",
             Notice::LinksRevoked => "links-revoked",
+            Notice::ChoicesSaved => "choices-saved",
         }
     }
 }
@@ -86,6 +91,7 @@ pub fn render(
                 Some(Notice::Saved) => div class="notice notice-success" role="status" { p { (locale.t("manage.saved")) } },
                 Some(Notice::Cancelled) => div class="notice notice-success" role="status" { p { (locale.t("manage.cancelled_notice")) } },
                 Some(Notice::LinksRevoked) => div class="notice notice-success" role="status" { p { (locale.t("manage.links_revoked")) } },
+                Some(Notice::ChoicesSaved) => div class="notice notice-success" role="status" { p { (locale.t("choice.saved")) } },
                 Some(Notice::NotSavedCancelled) => div class="notice notice-warning" role="alert" { p { strong { (locale.t("manage.not_saved_cancelled")) } } },
                 None => {},
             }
@@ -114,6 +120,10 @@ pub fn render(
                 dt { (locale.t("manage.affiliation")) }
                 dd { bdi { (member_name.or(registration.organisation.as_deref()).unwrap_or("")) } }
             }
+            @if managed.programme.iter().any(|item| item.choosable) {
+                h2 { (locale.t("mail.choices")) }
+                (chosen_list(managed, tz, locale))
+            }
             @if registration.status == RegistrationStatus::Confirmed && event.status != EventStatus::Cancelled {
                 h2 { (locale.t("calendar.label")) }
                 (calendar_links(event, &format!("{path}/invite.ics"), base_url, locale))
@@ -124,9 +134,16 @@ pub fn render(
                     (text_field(Field::Name, &locale.t("field.name"), None, &form.name, true, InputKind::Text { autocomplete: "name" }, errors, locale))
                     (text_field(Field::RoleTitle, &locale.t("field.role_title"), None, &form.role_title, true, InputKind::Text { autocomplete: "organization-title" }, errors, locale))
                     (text_field(Field::Phone, &locale.t("field.phone"), None, &form.phone, false, InputKind::Tel, errors, locale))
+                    (diet_fieldset(&form.diet, &form.boxes, errors, locale))
                     (text_field(Field::DietaryNeeds, &locale.t("field.dietary_needs"), Some(&locale.t("field.needs_hint")), &form.dietary_needs, false, InputKind::TextArea, errors, locale))
                     (text_field(Field::AccessibilityNeeds, &locale.t("field.accessibility_needs"), Some(&locale.t("field.needs_hint")), &form.accessibility_needs, false, InputKind::TextArea, errors, locale))
                     button type="submit" { (locale.t("manage.save")) }
+                }
+                @if managed.programme.iter().any(|item| item.choosable) {
+                    form method="post" action={ (path) "/choices" } novalidate {
+                        (choices_fieldset(&managed.programme, &form.boxes, errors, tz, chrono::Utc::now(), locale))
+                        button type="submit" { (locale.t("choice.change")) }
+                    }
                 }
                 h2 { (locale.t("manage.cancel_title")) }
             p { a class="button button-secondary" href={ (path) "/cancel" } rel="noreferrer" { (locale.t("manage.cancel_link")) } }
@@ -146,6 +163,26 @@ pub fn render(
         }
         },
     )
+}
+
+/// The registration's choices and where each stands.
+fn chosen_list(managed: &Managed, tz: chrono_tz::Tz, locale: Locale) -> Markup {
+    html! {
+        @if managed.choices.is_empty() {
+            p { (locale.t("choice.none")) }
+        } @else {
+            ul class="chosen" {
+                @for line in &managed.choices {
+                    @if let Some(item) = managed.programme.iter().find(|i| i.id == line.item_id) {
+                        li {
+                            strong { (item.title) } ", " (item_time(item, tz, locale)) ": "
+                            (format::choice_status(line, locale))
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// The confirmation step before cancelling.
