@@ -7,7 +7,7 @@ use maud::{DOCTYPE, Markup, html};
 use super::enqueue::{InviteKind, MessageKind, Payload};
 use crate::calendar::{self, CalendarMethod, Invite};
 use crate::db::entities::{event, programme_item, registration};
-use crate::domain::choice::ChoiceLine;
+use crate::domain::choice::{ChoiceLine, DietChoice};
 use crate::i18n::Locale;
 use crate::i18n::format;
 
@@ -131,6 +131,21 @@ fn letter(ctx: &MessageContext<'_>, locale: Locale) -> Letter {
             facts.push((locale.t(key), value.clone()));
         }
     }
+    let diet = DietChoice::from_stored(
+        ctx.registration.diet.as_deref(),
+        &ctx.registration.allergens,
+    );
+    if let Some(kind) = diet.diet {
+        facts.push((locale.t("field.diet"), locale.t(&kind.label_key())));
+    }
+    if !diet.allergens.is_empty() {
+        let names: Vec<String> = diet
+            .allergens
+            .iter()
+            .map(|a| locale.t(&a.label_key()))
+            .collect();
+        facts.push((locale.t("field.allergens"), names.join(", ")));
+    }
     let with_programme = matches!(
         ctx.payload.kind,
         MessageKind::Confirmed | MessageKind::Promoted | MessageKind::EventMoved
@@ -150,7 +165,9 @@ fn letter(ctx: &MessageContext<'_>, locale: Locale) -> Letter {
     } else {
         Vec::new()
     };
-    let choices = if ctx.registration.status == RegistrationStatus::Cancelled {
+    let choices = if ctx.registration.status == RegistrationStatus::Cancelled
+        || event.status == EventStatus::Cancelled
+    {
         Vec::new()
     } else {
         choice_lines(ctx, tz, locale)

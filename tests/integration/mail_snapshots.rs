@@ -1,6 +1,7 @@
 //! The rendered text of every message kind, in Swedish and English, as
 //! snapshots (insta). Ids and dates are fixed by the fixtures; the manage
 //! link is a placeholder token.
+use anmalan::domain::choice::{ChoiceLine, ChoiceNote, ChoiceStatus, NoteKind};
 use anmalan::mail::enqueue::{InviteKind, MessageKind, Payload, Previously};
 use anmalan::mail::messages::{MessageContext, render};
 use chrono::{Duration, TimeZone, Utc};
@@ -26,11 +27,13 @@ fn text_of(kind: MessageKind, status: &str, locale: &str) -> String {
             | MessageKind::Edited
             | MessageKind::EventMoved
             | MessageKind::LinkAgain
+            | MessageKind::ChoicesChanged
     );
     let invite = match kind {
-        MessageKind::Confirmed | MessageKind::Promoted | MessageKind::EventMoved => {
-            Some(InviteKind::Request)
-        }
+        MessageKind::Confirmed
+        | MessageKind::Promoted
+        | MessageKind::EventMoved
+        | MessageKind::ChoicesChanged => Some(InviteKind::Request),
         MessageKind::Cancelled | MessageKind::EventCancelled => Some(InviteKind::Cancel),
         _ => None,
     };
@@ -48,15 +51,39 @@ fn text_of(kind: MessageKind, status: &str, locale: &str) -> String {
         }),
         attendee: None,
         erased: false,
-        notes: Vec::new(),
+        notes: if kind == MessageKind::ChoicesChanged {
+            vec![ChoiceNote {
+                item: "Panelsamtal".into(),
+                what: NoteKind::GotSeat,
+            }]
+        } else {
+            Vec::new()
+        },
     };
+    // Both items choosable: a seat on the first, the second from its queue.
+    let mut programme = programme;
+    for item in &mut programme {
+        item.choosable = true;
+    }
+    let choices = [
+        ChoiceLine {
+            item_id: 1,
+            status: ChoiceStatus::Waitlisted,
+            position: Some(2),
+        },
+        ChoiceLine {
+            item_id: 2,
+            status: ChoiceStatus::Confirmed,
+            position: None,
+        },
+    ];
     let base_url = url::Url::parse("https://anmalan.example.org").unwrap();
     let context = MessageContext {
         payload: &payload,
         event: &event,
         registration: &registration,
         programme: &programme,
-        choices: &[],
+        choices: if status == "cancelled" { &[] } else { &choices },
         waitlist_position: (status == "waitlisted").then_some(3),
         affiliation: "Region Gotland".into(),
         base_url: &base_url,
@@ -80,6 +107,7 @@ fn every_message_kind_reads_well_in_swedish() {
         ("event_moved", MessageKind::EventMoved, "confirmed"),
         ("event_cancelled", MessageKind::EventCancelled, "confirmed"),
         ("link_again", MessageKind::LinkAgain, "confirmed"),
+        ("choices_changed", MessageKind::ChoicesChanged, "confirmed"),
     ] {
         insta::assert_snapshot!(format!("sv_{name}"), text_of(kind, status, "sv"));
     }

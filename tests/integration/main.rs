@@ -11,6 +11,7 @@ mod admin_flow;
 mod api;
 mod browser_journeys;
 mod calendar_downloads;
+mod choices;
 mod cli_and_config;
 mod concurrency;
 mod database_outage;

@@ -104,7 +104,7 @@ pub fn registration(event: &event::Model, name: &str) -> registration::Model {
         checked_in_at: None,
         search_text: String::new(),
         consent_version: String::new(),
-        diet: None,
-        allergens: String::new(),
+        diet: Some("vegetarian".into()),
+        allergens: "gluten,milk".into(),
     }
 }
