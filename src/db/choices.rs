@@ -248,3 +248,55 @@ pub async fn lines(
     }
     Ok(lines)
 }
+
+/// Every registration's choices at an event, in one query, with the places
+/// in each item's queue: for lists and exports of many registrations.
+pub async fn lines_of_event(
+    db: &impl ConnectionTrait,
+    event_id: i32,
+) -> Result<std::collections::HashMap<Uuid, Vec<ChoiceLine>>, DbErr> {
+    let items = sea_orm::sea_query::Query::select()
+        .column(programme_item::Column::Id)
+        .from(programme_item::Entity)
+        .and_where(programme_item::Column::EventId.eq(event_id))
+        .to_owned();
+    let rows = registration_choice::Entity::find()
+        .filter(registration_choice::Column::ItemId.in_subquery(items))
+        .filter(registration_choice::Column::Status.ne(ChoiceStatus::Dropped))
+        .order_by_asc(registration_choice::Column::ItemId)
+        .order_by_asc(registration_choice::Column::WaitlistOrder)
+        .all(db)
+        .await?;
+    let mut lines: std::collections::HashMap<Uuid, Vec<ChoiceLine>> = Default::default();
+    let mut place: std::collections::HashMap<i32, u64> = Default::default();
+    for row in rows {
+        let position = (row.status == ChoiceStatus::Waitlisted).then(|| {
+            let next = place.entry(row.item_id).or_default();
+            *next += 1;
+            *next
+        });
+        lines
+            .entry(row.registration_id)
+            .or_default()
+            .push(ChoiceLine {
+                item_id: row.item_id,
+                status: row.status,
+                position,
+            });
+    }
+    Ok(lines)
+}
+
+/// How many are queued for each item of an event.
+pub async fn queue_lengths(
+    db: &impl ConnectionTrait,
+    event_id: i32,
+) -> Result<std::collections::HashMap<i32, u64>, DbErr> {
+    let mut lengths = std::collections::HashMap::new();
+    for line in lines_of_event(db, event_id).await?.into_values().flatten() {
+        if line.status == ChoiceStatus::Waitlisted {
+            *lengths.entry(line.item_id).or_insert(0) += 1;
+        }
+    }
+    Ok(lengths)
+}

@@ -8,6 +8,7 @@ use super::stored::stored_enum;
 
 stored_enum!(
     /// Where one chosen item stands for one registration.
+    #[derive(utoipa::ToSchema)]
     ChoiceStatus {
         /// Holds a seat of the item.
         Confirmed = "confirmed",
@@ -147,6 +148,7 @@ pub fn check(
 
 stored_enum!(
     /// The kind of meal a registrant eats.
+    #[derive(utoipa::ToSchema)]
     Diet {
         /// No special diet.
         Ordinary = "none",
@@ -157,6 +159,7 @@ stored_enum!(
 
 stored_enum!(
     /// The 14 allergens of EU regulation 1169/2011, Annex II, in its order.
+    #[derive(utoipa::ToSchema)]
     Allergen {
         Gluten = "gluten",
         Crustaceans = "crustaceans",

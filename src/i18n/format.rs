@@ -58,31 +58,6 @@ pub fn span(start: DateTime<Utc>, end: DateTime<Utc>, tz: Tz, locale: Locale) ->
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use chrono::TimeZone;
-
-    #[test]
-    fn swedish_times_are_written_the_swedish_way() {
-        let start = Utc.with_ymd_and_hms(2026, 4, 6, 8, 0, 0).unwrap();
-        let stockholm = chrono_tz::Europe::Stockholm;
-        assert_eq!(
-            date_time(start, stockholm, Locale::Sv),
-            "måndag 6 april 2026 kl. 10.00"
-        );
-        assert_eq!(
-            date_time(start, stockholm, Locale::En),
-            "Monday 6 April 2026, 10:00"
-        );
-        let end = Utc.with_ymd_and_hms(2026, 4, 6, 9, 30, 0).unwrap();
-        assert_eq!(
-            span(start, end, stockholm, Locale::Sv),
-            "måndag 6 april 2026 kl. 10.00–11.30"
-        );
-    }
-}
-
 /// When a programme item takes place, as one line: "6 april 13:00–16:00".
 pub fn item_time(
     starts_at: DateTime<Utc>,
@@ -106,4 +81,29 @@ pub fn choice_status(line: &crate::domain::choice::ChoiceLine, locale: Locale) -
     locale
         .t(&format!("choice.{}", line.status.as_str()))
         .replace("%{position}", &line.position.unwrap_or(0).to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn swedish_times_are_written_the_swedish_way() {
+        let start = Utc.with_ymd_and_hms(2026, 4, 6, 8, 0, 0).unwrap();
+        let stockholm = chrono_tz::Europe::Stockholm;
+        assert_eq!(
+            date_time(start, stockholm, Locale::Sv),
+            "måndag 6 april 2026 kl. 10.00"
+        );
+        assert_eq!(
+            date_time(start, stockholm, Locale::En),
+            "Monday 6 April 2026, 10:00"
+        );
+        let end = Utc.with_ymd_and_hms(2026, 4, 6, 9, 30, 0).unwrap();
+        assert_eq!(
+            span(start, end, stockholm, Locale::Sv),
+            "måndag 6 april 2026 kl. 10.00–11.30"
+        );
+    }
 }

@@ -6,5 +6,6 @@ pub mod audit;
 pub mod events;
 pub mod exports;
 pub mod invitations;
+pub mod items;
 pub mod registration;
 pub mod retention;

@@ -5,7 +5,9 @@ use axum::extract::{Path, State};
 use sea_orm::{EntityTrait, QueryOrder};
 
 use super::ApiAuth;
-use super::model::{EventDetail, EventList, EventSummary, Municipality, MunicipalityList};
+use super::model::{
+    EventDetail, EventList, EventSummary, Municipality, MunicipalityList, ProgrammeItem,
+};
 use super::problem::{ApiError, Problem};
 use crate::db::entities::event;
 use crate::routes::state::AppState;
@@ -68,9 +70,20 @@ pub async fn get(
         .into_iter()
         .map(Into::into)
         .collect();
+    let queued = crate::db::choices::queue_lengths(&state.db, event.id).await?;
+    let programme = crate::db::events::programme(&state.db, event.id)
+        .await?
+        .into_iter()
+        .map(|item| {
+            let waiting = queued.get(&item.id).copied().unwrap_or(0);
+            ProgrammeItem::new(item, waiting)
+        })
+        .collect();
     Ok(Json(EventDetail {
         description: event.description.clone(),
         venue_address: event.venue_address.clone(),
+        municipality_cap: event.municipality_cap,
+        programme,
         event: EventSummary::new(&event, counts),
         by_municipality,
     }))

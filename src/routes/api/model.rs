@@ -4,7 +4,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::db::entities::{event, registration};
+use crate::db::entities::{event, programme_item, registration};
+use crate::domain::choice::{Allergen, ChoiceLine, ChoiceStatus, Diet, DietChoice};
 use crate::services::attendees::{MunicipalityLine, StatusCounts};
 
 /// The state of a registration (the stored status).
@@ -113,15 +114,88 @@ impl From<MunicipalityLine> for MunicipalityCount {
     }
 }
 
-/// An event with its description and per-municipality counts.
+/// An event with its description, programme and per-municipality counts.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EventDetail {
     #[serde(flatten)]
     pub event: EventSummary,
     pub description: String,
     pub venue_address: String,
+    /// At most this many confirmed registrations per member municipality;
+    /// absent when there is no such cap.
+    pub municipality_cap: Option<i32>,
+    /// The programme, in order; `choosable` items can be chosen in
+    /// `choices` when registering.
+    pub programme: Vec<ProgrammeItem>,
     /// Each of the network's member municipalities, by name.
     pub by_municipality: Vec<MunicipalityCount>,
+}
+
+/// One item of an event's programme, with its seats when choosable.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProgrammeItem {
+    /// The item's id, as `choices` takes it.
+    pub id: i32,
+    /// Stable within the event.
+    pub key: String,
+    pub title: String,
+    pub place: Option<String>,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: Option<DateTime<Utc>>,
+    pub choosable: bool,
+    /// Seats; absent when unlimited.
+    pub capacity: Option<i32>,
+    pub confirmed: i32,
+    /// Seats not taken; absent when unlimited.
+    pub seats_left: Option<i32>,
+    /// How many are in the item's queue.
+    pub queued: u64,
+    /// A meal: the caterer's sheet counts it.
+    pub meal: bool,
+    /// Covers beyond the registrants.
+    pub extra_covers: i32,
+    /// After this, only organisers change the choice.
+    pub choice_deadline: Option<DateTime<Utc>>,
+}
+
+impl ProgrammeItem {
+    pub fn new(item: programme_item::Model, queued: u64) -> Self {
+        Self {
+            id: item.id,
+            key: item.item_key,
+            title: item.title,
+            place: item.place,
+            starts_at: item.starts_at,
+            ends_at: item.ends_at,
+            choosable: item.choosable,
+            capacity: item.capacity,
+            confirmed: item.confirmed_count,
+            seats_left: item.capacity.map(|c| (c - item.confirmed_count).max(0)),
+            queued,
+            meal: item.is_meal,
+            extra_covers: item.extra_covers,
+            choice_deadline: item.choice_deadline,
+        }
+    }
+}
+
+/// A chosen programme item and where it stands.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChosenItem {
+    pub item_id: i32,
+    pub status: ChoiceStatus,
+    /// 1 for the first in the item's queue; only while queued.
+    pub queue_position: Option<u64>,
+}
+
+impl From<&ChoiceLine> for ChosenItem {
+    fn from(line: &ChoiceLine) -> Self {
+        Self {
+            item_id: line.item_id,
+            status: line.status,
+            queue_position: line.position,
+        }
+    }
 }
 
 /// A member municipality of the network.
@@ -153,7 +227,13 @@ pub struct Registration {
     pub role_title: String,
     pub phone: Option<String>,
     pub dietary_needs: Option<String>,
+    /// The kind of meal; absent when not stated.
+    pub diet: Option<Diet>,
+    /// Allergens (EU 1169/2011 Annex II), in the Annex's order.
+    pub allergens: Vec<Allergen>,
     pub accessibility_needs: Option<String>,
+    /// The programme items chosen, by item id.
+    pub choices: Vec<ChosenItem>,
     /// The language of the registrant's emails: `sv` or `en`.
     pub language: String,
     pub status: RegistrationState,
@@ -166,8 +246,17 @@ pub struct Registration {
 }
 
 impl Registration {
-    pub fn new(row: registration::Model, slug: &str, waitlist_position: Option<u64>) -> Self {
+    pub fn new(
+        row: registration::Model,
+        slug: &str,
+        waitlist_position: Option<u64>,
+        choices: &[ChoiceLine],
+    ) -> Self {
+        let diet = DietChoice::from_stored(row.diet.as_deref(), &row.allergens);
         Self {
+            diet: diet.diet,
+            allergens: diet.allergens,
+            choices: choices.iter().map(ChosenItem::from).collect(),
             id: row.id,
             event: slug.to_owned(),
             status: row.status,
@@ -297,6 +386,16 @@ pub struct NewRegistration {
     #[serde(default)]
     #[schema(max_length = 1000)]
     pub accessibility_needs: Option<String>,
+    /// The kind of meal.
+    #[serde(default)]
+    pub diet: Option<Diet>,
+    /// Allergens (EU 1169/2011 Annex II).
+    #[serde(default)]
+    pub allergens: Option<Vec<Allergen>>,
+    /// Ids of choosable programme items (see the event's `programme`); two
+    /// items at the same time cannot both be chosen. A full item queues.
+    #[serde(default)]
+    pub choices: Option<Vec<i32>>,
     /// The language of the emails; Swedish when absent.
     #[serde(default)]
     pub language: Option<Language>,

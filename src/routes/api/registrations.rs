@@ -14,7 +14,7 @@ use super::model::{
 };
 use super::problem::{ApiError, FieldProblem, Problem};
 use crate::db::entities::event;
-use crate::domain::registration::RegistrationForm;
+use crate::domain::registration::{BOX_TICKED, RegistrationForm, allergen_box, choice_box};
 use crate::domain::token::SubmissionKey;
 use crate::i18n::Locale;
 use crate::routes::state::AppState;
@@ -93,11 +93,13 @@ pub async fn list(
     } else {
         Default::default()
     };
+    let choices = crate::db::choices::lines_of_event(&state.db, event.id).await?;
     let items = rows
         .into_iter()
         .map(|row| {
             let position = positions.get(&row.id).copied();
-            Registration::new(row, &slug, position)
+            let chosen = choices.get(&row.id).map_or(&[][..], Vec::as_slice);
+            Registration::new(row, &slug, position, chosen)
         })
         .collect();
     Ok(Json(RegistrationPage {
@@ -127,7 +129,8 @@ async fn load(
 ) -> Result<Registration, ApiError> {
     let row = find(state, event, id).await?;
     let position = attendees::position(&state.db, &row).await?;
-    Ok(Registration::new(row, &event.slug, position))
+    let choices = crate::db::choices::lines(&state.db, row.id).await?;
+    Ok(Registration::new(row, &event.slug, position, &choices))
 }
 
 /// One registration.
@@ -264,8 +267,15 @@ pub async fn create(
         accessibility_needs: body.accessibility_needs.clone().unwrap_or_default(),
         // The caller vouches for the person's agreement, as an organiser does.
         consent: Some(crate::domain::registration::CONSENT_GIVEN.to_owned()),
-        diet: String::new(),
-        boxes: Default::default(),
+        diet: body.diet.map(|d| d.as_str().to_owned()).unwrap_or_default(),
+        boxes: body
+            .allergens
+            .iter()
+            .flatten()
+            .map(|a| allergen_box(*a))
+            .chain(body.choices.iter().flatten().map(|id| choice_box(*id)))
+            .map(|name| (name, BOX_TICKED.to_owned()))
+            .collect(),
     };
     let members = &state.members;
     let parsed = form.parse(|code| members.iter().any(|m| m.code == code));

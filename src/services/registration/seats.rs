@@ -109,3 +109,34 @@ pub async fn promote(
     ripple.promoted(waiting.id);
     Ok(true)
 }
+
+/// Fills the event's free seats from its waitlist, first eligible first
+/// (after the cap per municipality was raised or removed); returns how many
+/// moved. Each promoted person is told through `ripple`.
+pub async fn fill(
+    txn: &impl ConnectionTrait,
+    event: &event::Model,
+    ripple: &mut Ripple,
+    now: DateTime<Utc>,
+) -> Result<u32, DbErr> {
+    let cap = event.municipality_cap.unwrap_or(i32::MAX);
+    let mut moved = 0;
+    for waiting in registrations::waitlist(txn, event.id).await? {
+        if !events::try_take_seat(txn, event.id).await? {
+            break;
+        }
+        let eligible = match waiting.municipality_code.as_deref() {
+            Some(code) => db::choices::try_take_municipality_seat(txn, event.id, code, cap).await?,
+            None => true,
+        };
+        if eligible && promote(txn, &waiting, ripple, now).await? {
+            moved += 1;
+            continue;
+        }
+        if eligible && let Some(code) = waiting.municipality_code.as_deref() {
+            db::choices::release_municipality_seat(txn, event.id, code).await?;
+        }
+        events::release_seat(txn, event.id).await?;
+    }
+    Ok(moved)
+}
