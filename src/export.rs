@@ -318,6 +318,85 @@ pub fn write_xlsx(
     Ok(written)
 }
 
+/// One cell of a small list (a caterer sheet, a visitor list).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Text(String),
+    Number(f64),
+    /// A heading: bold in XLSX, plain text in CSV.
+    Heading(String),
+    Empty,
+}
+
+impl Cell {
+    pub fn text(value: impl Into<String>) -> Self {
+        Cell::Text(value.into())
+    }
+
+    pub fn count(value: u64) -> Self {
+        // Counts of people are small; f64 is exact far beyond them.
+        Cell::Number(value as f64)
+    }
+}
+
+/// A small list as CSV (the same dialect as the attendee export: BOM, CRLF,
+/// neutralised text). Rows may have different lengths.
+pub fn table_csv(rows: &[Vec<Cell>]) -> anyhow::Result<Vec<u8>> {
+    let mut out = UTF8_BOM.to_vec();
+    {
+        let mut builder = csv_builder();
+        builder.flexible(true);
+        let mut writer = builder.from_writer(&mut out);
+        for row in rows {
+            let fields: Vec<Cow<'_, str>> = row
+                .iter()
+                .map(|cell| match cell {
+                    Cell::Text(text) | Cell::Heading(text) => neutralise(text),
+                    Cell::Number(n) => Cow::Owned(n.to_string()),
+                    Cell::Empty => Cow::Borrowed(""),
+                })
+                .collect();
+            writer
+                .write_record(fields.iter().map(|f| f.as_bytes()))
+                .context("writing CSV row")?;
+        }
+        writer.flush().context("flushing CSV")?;
+    }
+    Ok(out)
+}
+
+/// A small list as an XLSX workbook of one sheet: text as typed (string
+/// cells, never formulas), counts as numbers, headings bold.
+pub fn table_xlsx(sheet_name: &str, widths: &[f64], rows: &[Vec<Cell>]) -> anyhow::Result<Vec<u8>> {
+    let bold = Format::new().set_bold();
+    let as_typed = Format::new().set_quote_prefix();
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet
+        .set_name(sanitise_sheet_name(sheet_name))
+        .context("naming worksheet")?;
+    for (col, width) in (0u16..).zip(widths) {
+        sheet
+            .set_column_width(col, *width)
+            .context("setting column width")?;
+    }
+    for (r, row) in (0u32..).zip(rows) {
+        for (c, cell) in (0u16..).zip(row) {
+            match cell {
+                Cell::Text(text) if starts_like_a_formula(text) => {
+                    sheet.write_string_with_format(r, c, text, &as_typed)
+                }
+                Cell::Text(text) => sheet.write_string(r, c, text),
+                Cell::Heading(text) => sheet.write_string_with_format(r, c, text, &bold),
+                Cell::Number(n) => sheet.write_number(r, c, *n),
+                Cell::Empty => continue,
+            }
+            .context("writing XLSX cell")?;
+        }
+    }
+    workbook.save_to_buffer().context("writing XLSX")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

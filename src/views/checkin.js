@@ -7,7 +7,9 @@
   var input = form.querySelector("input[type=search]");
   var timer = null;
   function refresh() {
-    var url = form.action + "?q=" + encodeURIComponent(input.value);
+    // The form's own fields (the search, and the item when checking in to
+    // one programme item), as the form itself would send them.
+    var url = form.action + "?" + new URLSearchParams(new FormData(form)).toString();
     fetch(url, { credentials: "same-origin" })
       .then(function (response) { return response.text(); })
       .then(function (html) {

@@ -31,13 +31,15 @@ pub fn seats_text(item: &programme_item::Model, locale: Locale) -> String {
 }
 
 /// The choosable items as checkboxes. `boxes` holds what is ticked; an item
-/// past its deadline is shown but cannot be changed here.
+/// past its deadline is shown but cannot be changed here, unless
+/// `by_organiser` (organisers may, and their change is flagged late).
 pub fn choices_fieldset(
     programme: &[programme_item::Model],
     boxes: &BTreeMap<String, String>,
     errors: &FormErrors,
     tz: Tz,
     now: DateTime<Utc>,
+    by_organiser: bool,
     locale: Locale,
 ) -> Markup {
     let offered: Vec<&programme_item::Model> =
@@ -60,9 +62,10 @@ pub fn choices_fieldset(
                     @let name = choice_box(item.id);
                     @let ticked = boxes.get(&name).map(String::as_str) == Some(BOX_TICKED);
                     @let open = open_for_registrant(item.choice_deadline, now);
+                    @let changeable = open || by_organiser;
                     @let detail_id = format!("{name}-detail");
                     div class="choice" {
-                        input type="checkbox" id=(name) name=(name) value=(BOX_TICKED) checked[ticked] disabled[!open] aria-describedby=(detail_id);
+                        input type="checkbox" id=(name) name=(name) value=(BOX_TICKED) checked[ticked] disabled[!changeable] aria-describedby=(detail_id);
                         label for=(name) { span class="choice-title" { (item.title) } " " span class="choice-time" { (item_time(item, tz, locale)) } }
                         p class="hint choice-detail" id=(detail_id) {
                             @if let Some(place) = &item.place { (place) ". " }

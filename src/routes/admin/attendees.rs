@@ -224,7 +224,7 @@ async fn act_on(
     Ok(organiser::act(&state.db, &event, &target, action, by, Utc::now()).await?)
 }
 
-fn download(content_type: &str, filename: &str, body: Body) -> Response {
+pub fn download(content_type: &str, filename: &str, body: Body) -> Response {
     (
         [
             (header::CONTENT_TYPE, content_type.to_owned()),
@@ -288,8 +288,81 @@ pub async fn edit_page(
     let row = attendees::find(&state.db, &event, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let form = crate::services::registration::manage::edit_form(&row, &[]);
-    Ok(view::edit(&who, &event, &row, &form, &FormErrors::default(), locale).into_response())
+    let choices = crate::db::choices::lines(&state.db, row.id).await?;
+    let form = crate::services::registration::manage::edit_form(&row, &choices);
+    edit_view(
+        &state,
+        &who,
+        &event,
+        &row,
+        &form,
+        FormErrors::default(),
+        locale,
+    )
+    .await
+}
+
+/// The edit page with the event's programme and the person's choices.
+async fn edit_view(
+    state: &AppState,
+    who: &CurrentOrganiser,
+    event: &event::Model,
+    row: &crate::db::entities::registration::Model,
+    form: &crate::domain::registration::EditForm,
+    errors: FormErrors,
+    locale: Locale,
+) -> Result<Response, AppError> {
+    let programme = event_queries::programme(&state.db, event.id).await?;
+    let choices = crate::db::choices::lines(&state.db, row.id).await?;
+    let page = view::edit(who, event, row, form, &errors, &programme, &choices, locale);
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok((status, page).into_response())
+}
+
+/// `POST /admin/events/{slug}/registrations/{id}/choices`: an organiser
+/// changes someone's choices, deadlines or not (a change after an item's
+/// deadline is flagged late); the seat rules and emails are the
+/// registrant's own.
+pub async fn change_choices(
+    who: CurrentOrganiser,
+    State(state): State<AppState>,
+    Path((slug, id)): Path<(String, uuid::Uuid)>,
+    locale: Locale,
+    Form(boxes): Form<std::collections::BTreeMap<String, String>>,
+) -> Result<Response, AppError> {
+    use crate::domain::registration::{Field, FieldError};
+    use crate::services::registration::ChoicesChanged;
+    let event = event_by_slug(&state, &slug).await?;
+    let row = attendees::find(&state.db, &event, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let wanted = crate::domain::registration::ticked_choices(&boxes);
+    let by = Organiser::in_back_office(&who.account);
+    let done =
+        match organiser::change_choices(&state.db, &event, &row, &wanted, by, Utc::now()).await? {
+            ChoicesChanged::Saved => "choices_saved",
+            ChoicesChanged::Unchanged => "saved",
+            ChoicesChanged::Cancelled => "not_applicable",
+            ChoicesChanged::Refused(problem) => {
+                let mut form = crate::services::registration::manage::edit_form(&row, &[]);
+                form.boxes.retain(|name, _| !name.starts_with("choice-"));
+                form.boxes.extend(
+                    boxes
+                        .into_iter()
+                        .filter(|(name, _)| name.starts_with("choice-")),
+                );
+                let errors = FormErrors(vec![FieldError {
+                    field: Field::Choices,
+                    problem,
+                }]);
+                return edit_view(&state, &who, &event, &row, &form, errors, locale).await;
+            }
+        };
+    Ok(Redirect::to(&format!("/admin/events/{slug}/attendees?done={done}")).into_response())
 }
 
 /// `POST /admin/events/{slug}/registrations/{id}`: the same rules and
@@ -308,8 +381,16 @@ pub async fn edit(
     let edit = match form.parse() {
         Ok(edit) => edit,
         Err(errors) => {
-            let page = view::edit(&who, &event, &row, &form, &FormErrors(errors), locale);
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+            return edit_view(
+                &state,
+                &who,
+                &event,
+                &row,
+                &form,
+                FormErrors(errors),
+                locale,
+            )
+            .await;
         }
     };
     let by = Organiser::in_back_office(&who.account);

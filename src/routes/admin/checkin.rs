@@ -12,17 +12,23 @@ use crate::error::AppError;
 use crate::i18n::Locale;
 use crate::routes::state::AppState;
 use crate::services::attendees::{self, AttendeeFilter};
+use crate::services::items;
 use crate::views::admin::checkin as view;
 
-/// The search text.
+/// The search text, and the item checked in to (the whole event when
+/// absent).
 #[derive(Debug, Default, Deserialize)]
 pub struct Search {
     #[serde(default)]
     q: String,
+    #[serde(default)]
+    item: Option<i32>,
 }
 
-/// `GET /admin/events/{slug}/checkin?q=`: confirmed registrations matching
-/// the search (all of them, by name, when the search is empty).
+/// `GET /admin/events/{slug}/checkin?q=&item=`: confirmed registrations
+/// matching the search (all of them, by name, when the search is empty);
+/// with `item`, those holding a seat of that programme item, checked in to
+/// it on their own count.
 pub async fn page(
     who: CurrentOrganiser,
     State(state): State<AppState>,
@@ -36,20 +42,70 @@ pub async fn page(
         status: RegistrationStatus::Confirmed.to_string(),
         ..Default::default()
     };
-    let rows = filter.apply(event.id).limit(200).all(&state.db).await?;
+    let rosters = items::rosters(&state.db, &event).await?;
+    let choosable: Vec<(i32, String)> = rosters
+        .iter()
+        .map(|r| (r.item.id, r.item.title.clone()))
+        .collect();
+    if let Some(item_id) = search.item {
+        let roster = rosters
+            .into_iter()
+            .find(|r| r.item.id == item_id)
+            .ok_or(AppError::NotFound)?;
+        let matching: std::collections::HashSet<uuid::Uuid> = filter
+            .apply(event.id)
+            .all(&state.db)
+            .await?
+            .into_iter()
+            .map(|r| r.id)
+            .collect();
+        let expected = roster.seated.len() as u64;
+        let rows: Vec<view::DoorRow> = roster
+            .seated
+            .into_iter()
+            .filter(|p| matching.contains(&p.registration.id))
+            .take(200)
+            .map(|p| view::DoorRow {
+                arrived: p.choice.checked_in_at.is_some(),
+                registration: p.registration,
+            })
+            .collect();
+        let page = view::DoorPage {
+            event: &event,
+            q: &search.q,
+            rows: &rows,
+            arrived: roster.checked_in,
+            expected,
+            items: &choosable,
+            item: Some(item_id),
+        };
+        return Ok(view::render(&who, &page, locale));
+    }
+    let rows: Vec<view::DoorRow> = filter
+        .apply(event.id)
+        .limit(200)
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|r| view::DoorRow {
+            arrived: r.checked_in_at.is_some(),
+            registration: r,
+        })
+        .collect();
     let counts = attendees::status_counts(&state.db, event.id).await?;
     let arrived = registration::Entity::find()
         .filter(registration::Column::EventId.eq(event.id))
         .filter(registration::Column::Status.eq(RegistrationStatus::Confirmed))
         .filter(registration::Column::CheckedInAt.is_not_null());
     let arrived = sea_orm::PaginatorTrait::count(arrived, &state.db).await?;
-    Ok(view::render(
-        &who,
-        &event,
-        &search.q,
-        &rows,
+    let page = view::DoorPage {
+        event: &event,
+        q: &search.q,
+        rows: &rows,
         arrived,
-        counts.confirmed,
-        locale,
-    ))
+        expected: counts.confirmed,
+        items: &choosable,
+        item: None,
+    };
+    Ok(view::render(&who, &page, locale))
 }

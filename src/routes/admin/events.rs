@@ -127,7 +127,16 @@ pub async fn overview(
     let counts = attendees::status_counts(&state.db, event.id).await?;
     let municipalities = attendees::by_municipality(&state.db, event.id).await?;
     let per_day = attendees::per_day(&state.db, &event).await?;
+    let items: Vec<(i32, String)> = crate::db::events::programme(&state.db, event.id)
+        .await?
+        .into_iter()
+        .filter(|item| item.choosable)
+        .map(|item| (item.id, item.title))
+        .collect();
+    let item_counts = crate::services::items::counts_by_municipality(&state.db, &event).await?;
     let view = overview_view::Overview {
+        items: &items,
+        item_counts: &item_counts,
         per_day: &per_day,
         event: &event,
         counts: &counts,

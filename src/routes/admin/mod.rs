@@ -8,6 +8,7 @@ pub mod auth;
 pub mod checkin;
 pub mod events;
 pub mod invitations;
+pub mod programme;
 pub mod session;
 
 use axum::Router;
@@ -41,6 +42,10 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route(
             "/admin/events/{slug}/registrations/{id}/undo-checkin",
             post(attendees::undo_check_in),
+        )
+        .route(
+            "/admin/events/{slug}/items/{item}/registrations/{id}/{action}",
+            post(programme::check_in),
         );
     let organiser = Router::new()
         .route("/admin/events/new", get(events::new_page))
@@ -58,6 +63,23 @@ pub fn router(state: &AppState) -> Router<AppState> {
         )
         .route("/admin/events/{slug}/duplicate", post(events::duplicate))
         .route("/admin/events/{slug}/emails", get(events::emails))
+        .route("/admin/events/{slug}/programme", get(programme::page))
+        .route(
+            "/admin/events/{slug}/programme/{item}",
+            post(programme::save_item),
+        )
+        .route(
+            "/admin/events/{slug}/programme/{item}/{file}",
+            get(programme::list),
+        )
+        .route(
+            "/admin/events/{slug}/municipality-cap",
+            post(programme::save_cap),
+        )
+        .route(
+            "/admin/events/{slug}/registrations/{id}/choices",
+            post(attendees::change_choices),
+        )
         .route(
             "/admin/events/{slug}/purge",
             get(events::purge_page).post(events::purge),

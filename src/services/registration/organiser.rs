@@ -151,3 +151,33 @@ pub async fn edit(
     crate::mail::wake::commit(txn).await?;
     Ok(outcome)
 }
+
+/// An organiser changes someone's programme choices: the registrant's own
+/// rules and emails, except that an item past its deadline may change (the
+/// change is flagged late); the audit entry is in the same transaction.
+pub async fn change_choices(
+    db: &DatabaseConnection,
+    event: &event::Model,
+    target: &registration::Model,
+    wanted: &[i32],
+    by: Organiser<'_>,
+    now: DateTime<Utc>,
+) -> Result<manage::ChoicesChanged, DbErr> {
+    let txn = db::begin_write(db).await?;
+    let outcome =
+        manage::change_choices_in(&txn, target.id, wanted, false, Link::None, now).await?;
+    if outcome == manage::ChoicesChanged::Saved {
+        let details = format!("{} <{}>: {wanted:?}", target.name, target.email);
+        audit::record(
+            &txn,
+            by.account,
+            "registration.choices",
+            &event.slug,
+            &by.details(&details),
+            now,
+        )
+        .await?;
+    }
+    crate::mail::wake::commit(txn).await?;
+    Ok(outcome)
+}

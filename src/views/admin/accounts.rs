@@ -29,9 +29,20 @@ pub fn render(
         html! {
             h1 { (title) }
             @if let Some(notice) = notice { div class="notice notice-success" role="status" { p { (notice) } } }
-            table class="data" {
-                thead { tr { th scope="col" { (locale.t("field.name")) } th scope="col" { (locale.t("field.email")) } th scope="col" { (locale.t("admin.role.label")) } } }
-                tbody { @for a in accounts { tr { th scope="row" { (a.name) } td { (a.email) } td { (locale.t(&format!("admin.role.{}", a.role))) } } } }
+            // `stacked`: one labelled block per account on a phone (app.css).
+            table class="data stacked" {
+                thead { tr {
+                    th scope="col" { (locale.t("field.name")) }
+                    th scope="col" { (locale.t("field.email")) }
+                    th scope="col" { (locale.t("admin.role.label")) }
+                } }
+                tbody { @for a in accounts {
+                    tr {
+                        th scope="row" { bdi { (a.name) } }
+                        td class="email" data-label=(locale.t("field.email")) { bdi { (a.email) } }
+                        td data-label=(locale.t("admin.role.label")) { (locale.t(&format!("admin.role.{}", a.role))) }
+                    }
+                } }
             }
             h2 { (locale.t("admin.accounts.add")) }
             @if let Some(error) = error {

@@ -54,7 +54,8 @@ pub fn render(who: &CurrentOrganiser, page: &TokenPage<'_>, locale: Locale) -> M
             @if page.tokens.is_empty() {
                 p { (locale.t("admin.api_tokens.none")) }
             } @else {
-                table class="data" {
+                // `stacked`: one labelled block per token on a phone (app.css).
+                table class="data stacked" {
                     thead { tr {
                         th scope="col" { (locale.t("admin.api_tokens.name")) }
                         th scope="col" { (locale.t("admin.api_tokens.scope.label")) }
@@ -64,12 +65,12 @@ pub fn render(who: &CurrentOrganiser, page: &TokenPage<'_>, locale: Locale) -> M
                         th scope="col" { span class="visually-hidden" { (locale.t("admin.api_tokens.actions")) } }
                     } }
                     tbody { @for (token, owner) in page.tokens { tr {
-                        th scope="row" { (token.name) }
-                        td { (locale.t(&format!("admin.api_tokens.scope.{}", token.scope))) }
-                        td { (owner) }
-                        td { (when(token.created_at)) }
-                        td { @match token.last_used_at { Some(at) => (when(at)), None => (locale.t("admin.api_tokens.never")) } }
-                        td {
+                        th scope="row" { bdi { (token.name) } }
+                        td data-label=(locale.t("admin.api_tokens.scope.label")) { (locale.t(&format!("admin.api_tokens.scope.{}", token.scope))) }
+                        td class="email" data-label=(locale.t("admin.api_tokens.owner")) { bdi { (owner) } }
+                        td data-label=(locale.t("admin.api_tokens.created_at")) { (when(token.created_at)) }
+                        td data-label=(locale.t("admin.api_tokens.last_used")) { @match token.last_used_at { Some(at) => (when(at)), None => (locale.t("admin.api_tokens.never")) } }
+                        td class="row-actions" {
                             @if let Some(at) = token.revoked_at {
                                 (locale.t("admin.api_tokens.revoked")) " " (when(at))
                             } @else {

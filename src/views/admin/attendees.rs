@@ -157,18 +157,28 @@ pub fn render(who: &CurrentOrganiser, view: &AttendeePage<'_>, locale: Locale) -
 }
 
 /// The organiser's edit form for one registration.
+/// The organiser's edit page: the person's details and diet, and their
+/// programme choices (an organiser may change a choice after its deadline;
+/// the change is flagged late).
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the parts of one page, each named"
+)]
 pub fn edit(
     who: &CurrentOrganiser,
     event: &event::Model,
     row: &registration::Model,
     form: &crate::domain::registration::EditForm,
     errors: &FormErrors,
+    programme: &[crate::db::entities::programme_item::Model],
+    choices: &[crate::domain::choice::ChoiceLine],
     locale: Locale,
 ) -> Markup {
     use crate::domain::registration::Field;
     use crate::views::components::{InputKind, error_summary, text_field};
     let title = locale.t("admin.attendees.edit");
     let action = format!("/admin/events/{}/registrations/{}", event.slug, row.id);
+    let tz = crate::i18n::format::zone(&event.time_zone);
     admin_page(
         locale,
         Some(who),
@@ -183,8 +193,28 @@ pub fn edit(
                 (text_field(Field::RoleTitle, &locale.t("field.role_title"), None, &form.role_title, true, InputKind::Text { autocomplete: "off" }, errors, locale))
                 (text_field(Field::Phone, &locale.t("field.phone"), None, &form.phone, false, InputKind::Tel, errors, locale))
                 (text_field(Field::DietaryNeeds, &locale.t("field.dietary_needs"), None, &form.dietary_needs, false, InputKind::TextArea, errors, locale))
+                (crate::views::choices::diet_fieldset(&form.diet, &form.boxes, errors, locale))
                 (text_field(Field::AccessibilityNeeds, &locale.t("field.accessibility_needs"), None, &form.accessibility_needs, false, InputKind::TextArea, errors, locale))
                 button type="submit" { (locale.t("admin.save")) }
+            }
+            @if programme.iter().any(|item| item.choosable) {
+                h2 id="choices-title" { (locale.t("field.choices")) }
+                @if choices.is_empty() {
+                    p { (locale.t("choice.none")) }
+                } @else {
+                    ul class="choice-lines" {
+                        @for line in choices {
+                            @if let Some(item) = programme.iter().find(|i| i.id == line.item_id) {
+                                li { strong { (item.title) } ": " (crate::i18n::format::choice_status(line, locale)) }
+                            }
+                        }
+                    }
+                }
+                form method="post" action={ (action) "/choices" } novalidate {
+                    (crate::views::choices::choices_fieldset(programme, &form.boxes, errors, tz, chrono::Utc::now(), true, locale))
+                    p class="hint" { (locale.t("items.organiser_late_hint")) }
+                    button type="submit" { (locale.t("choice.change")) }
+                }
             }
         },
     )

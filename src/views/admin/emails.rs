@@ -26,7 +26,8 @@ pub fn render(
         html! {
             p { a href=(base) { "← " (event.title) } }
             h1 { (title) }
-            table class="data" {
+            // `stacked`: one labelled block per email on a phone (app.css).
+            table class="data stacked" {
                 thead { tr {
                     th scope="col" { (locale.t("admin.mail.created")) }
                     th scope="col" { (locale.t("admin.mail.kind")) }
@@ -36,11 +37,11 @@ pub fn render(
                 } }
                 tbody { @for row in rows {
                     tr {
-                        td { (format::date_time(row.created_at, tz, locale)) }
-                        td { (locale.t(&format!("admin.mail.kinds.{}", row.kind))) }
-                        td { (row.recipient) }
-                        td { (locale.t(&format!("admin.mail.status.{}", row.status))) " (" (row.attempts) ")" }
-                        td {
+                        td data-label=(locale.t("admin.mail.created")) { (format::date_time(row.created_at, tz, locale)) }
+                        td data-label=(locale.t("admin.mail.kind")) { (locale.t(&format!("admin.mail.kinds.{}", row.kind))) }
+                        td class="email" data-label=(locale.t("admin.mail.recipient")) { bdi { (row.recipient) } }
+                        td data-label=(locale.t("admin.status")) { (locale.t(&format!("admin.mail.status.{}", row.status))) " (" (row.attempts) ")" }
+                        td data-label=(locale.t("admin.mail.error")) {
                             @if let Some(error) = &row.last_error { (error) }
                             @if row.status == OutboxStatus::Failed {
                                 form method="post" action={ (base) "/emails/" (row.id) "/retry" } class="inline-form" {
@@ -66,7 +67,7 @@ pub fn audit(who: &CurrentOrganiser, rows: &[audit_entry::Model], locale: Locale
         "/admin/audit",
         html! {
             h1 { (title) }
-            table class="data" {
+            table class="data stacked" {
                 thead { tr {
                     th scope="col" { (locale.t("admin.audit.when")) }
                     th scope="col" { (locale.t("admin.audit.who")) }
@@ -76,11 +77,11 @@ pub fn audit(who: &CurrentOrganiser, rows: &[audit_entry::Model], locale: Locale
                 } }
                 tbody { @for row in rows {
                     tr {
-                        td { (format::date_time(row.at, tz, locale)) }
-                        td { (row.organiser_email) }
-                        td { code { (row.action) } }
-                        td { (row.target) }
-                        td { (row.details) }
+                        td data-label=(locale.t("admin.audit.when")) { (format::date_time(row.at, tz, locale)) }
+                        td data-label=(locale.t("admin.audit.who")) { bdi { (row.organiser_email) } }
+                        td data-label=(locale.t("admin.audit.what")) { code { (row.action) } }
+                        td data-label=(locale.t("admin.audit.target")) { bdi { (row.target) } }
+                        td data-label=(locale.t("admin.audit.details")) { bdi { (row.details) } }
                     }
                 } }
             }

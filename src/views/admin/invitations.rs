@@ -69,7 +69,8 @@ pub fn render(who: &CurrentOrganiser, view: &InvitationsPage<'_>, locale: Locale
                     button type="submit" class="button-secondary" { (locale.t("admin.invite.remind").replace("%{count}", &unanswered.to_string())) }
                 }
             }
-            table class="data" {
+            // `stacked`: one labelled block per invitation on a phone (app.css).
+            table class="data stacked" {
                 thead { tr {
                     th scope="col" { (locale.t("field.name")) }
                     th scope="col" { (locale.t("field.email")) }
@@ -78,10 +79,11 @@ pub fn render(who: &CurrentOrganiser, view: &InvitationsPage<'_>, locale: Locale
                 } }
                 tbody { @for i in view.invitations {
                     tr {
-                        th scope="row" { (i.name) }
-                        td { (i.email) }
-                        td { (i.municipality_code.clone().or_else(|| i.organisation.clone()).unwrap_or_default()) }
-                        td { (locale.t(&format!("admin.invite.status.{}", i.status))) }
+                        // User text in <bdi>: right-to-left text cannot reorder the rest.
+                        th scope="row" { bdi { (i.name) } }
+                        td class="email" data-label=(locale.t("field.email")) { bdi { (i.email) } }
+                        td data-label=(locale.t("manage.affiliation")) { bdi { (i.municipality_code.clone().or_else(|| i.organisation.clone()).unwrap_or_default()) } }
+                        td data-label=(locale.t("admin.status")) { (locale.t(&format!("admin.invite.status.{}", i.status))) }
                     }
                 } }
             }

@@ -11,3 +11,5 @@ pub mod invitations;
 pub mod layout;
 pub mod login;
 pub mod overview;
+pub mod programme;
+pub mod sheets;

@@ -19,6 +19,10 @@ pub struct Overview<'a> {
     pub notice: Option<String>,
     /// Registrations (not cancelled) per local day, oldest first.
     pub per_day: &'a [(String, u64)],
+    /// The choosable programme items (id, title), a column each.
+    pub items: &'a [(i32, String)],
+    /// Seats held per member municipality and item.
+    pub item_counts: &'a std::collections::HashMap<String, std::collections::BTreeMap<i32, u64>>,
 }
 
 fn post_button(action: &str, label: &str, class: &str) -> Markup {
@@ -60,6 +64,7 @@ pub fn render(who: &CurrentOrganiser, view: &Overview<'_>, locale: Locale) -> Ma
                     @if organiser {
                         li { a href={ (base) "/attendees" } { (locale.t("admin.attendees.title")) } }
                         li { a href={ (base) "/invitations" } { (locale.t("admin.invite.title")) } }
+                        li { a href={ (base) "/programme" } { (locale.t("items.title")) } }
                         li { a href={ (base) "/emails" } { (locale.t("admin.emails")) } }
                         li { a href={ (base) "/edit" } { (locale.t("admin.event.edit")) } }
                     }
@@ -91,20 +96,27 @@ pub fn render(who: &CurrentOrganiser, view: &Overview<'_>, locale: Locale) -> Ma
                 p { (locale.t("admin.municipalities.missing")) " " (missing.iter().map(|m| m.name.as_str()).collect::<Vec<_>>().join(", ")) }
             }
             (super::charts::municipalities(view.municipalities, locale))
-            table class="data" {
+            table class="data stacked" {
                 thead { tr {
                     th scope="col" { (locale.t("field.municipality")) }
                     th scope="col" class="num" { (locale.t("admin.count.confirmed")) }
                     th scope="col" class="num" { (locale.t("admin.count.waitlisted")) }
                     th scope="col" class="num" { (locale.t("admin.count.invited_unanswered")) }
+                    @for (_, title) in view.items {
+                        th scope="col" class="num" { (title) }
+                    }
                 } }
                 tbody {
                     @for line in view.municipalities {
+                        @let chosen = view.item_counts.get(&line.code);
                         tr {
                             th scope="row" { (line.name) " " span class="code" { "(" (line.code) ")" } }
-                            td class="num" { (line.confirmed) }
-                            td class="num" { (line.waitlisted) }
-                            td class="num" { (line.invited_unanswered) }
+                            td class="num" data-label=(locale.t("admin.count.confirmed")) { (line.confirmed) }
+                            td class="num" data-label=(locale.t("admin.count.waitlisted")) { (line.waitlisted) }
+                            td class="num" data-label=(locale.t("admin.count.invited_unanswered")) { (line.invited_unanswered) }
+                            @for (id, title) in view.items {
+                                td class="num" data-label=(title) { (chosen.and_then(|c| c.get(id)).copied().unwrap_or(0)) }
+                            }
                         }
                     }
                 }

@@ -164,7 +164,7 @@ fn registration_form(view: &EventPage<'_>, locale: Locale) -> Markup {
             }
             (text_field(Field::RoleTitle, &locale.t("field.role_title"), Some(&locale.t("field.role_title_hint")), &form.role_title, true, InputKind::Text { autocomplete: "organization-title" }, errors, locale))
             (text_field(Field::Phone, &locale.t("field.phone"), None, &form.phone, false, InputKind::Tel, errors, locale))
-            (choices_fieldset(view.programme, &form.boxes, errors, tz, chrono::Utc::now(), locale))
+            (choices_fieldset(view.programme, &form.boxes, errors, tz, chrono::Utc::now(), false, locale))
             (diet_fieldset(&form.diet, &form.boxes, errors, locale))
             (text_field(Field::DietaryNeeds, &locale.t("field.dietary_needs"), Some(&locale.t("field.needs_hint")), &form.dietary_needs, false, InputKind::TextArea, errors, locale))
             (text_field(Field::AccessibilityNeeds, &locale.t("field.accessibility_needs"), Some(&locale.t("field.needs_hint")), &form.accessibility_needs, false, InputKind::TextArea, errors, locale))

@@ -141,7 +141,7 @@ pub fn render(
                 }
                 @if managed.programme.iter().any(|item| item.choosable) {
                     form method="post" action={ (path) "/choices" } novalidate {
-                        (choices_fieldset(&managed.programme, &form.boxes, errors, tz, chrono::Utc::now(), locale))
+                        (choices_fieldset(&managed.programme, &form.boxes, errors, tz, chrono::Utc::now(), false, locale))
                         button type="submit" { (locale.t("choice.change")) }
                     }
                 }
