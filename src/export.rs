@@ -30,8 +30,6 @@ pub struct AttendeeRow {
     pub role_title: String,
     /// Phone number, if given.
     pub phone: Option<String>,
-    /// Dietary needs, if given.
-    pub dietary_needs: Option<String>,
     /// Accessibility needs, if given.
     pub accessibility_needs: Option<String>,
     /// Already translated status label, e.g. "Bekräftad".
@@ -42,10 +40,17 @@ pub struct AttendeeRow {
     pub registered_at: NaiveDateTime,
     /// When the attendee checked in (local time), if they did.
     pub checked_in_at: Option<NaiveDateTime>,
+    /// Text columns after the fixed ones (one per programme item, then the
+    /// diet when asked for), already in display form.
+    pub extra: Vec<String>,
 }
 
-/// Column headers, passed in by the caller (already translated), 12 of them in the order of the fields above.
-pub type Headers = [String; 12];
+/// Column headers, passed in by the caller (already translated): the
+/// [`FIXED_COLUMNS`] in the order of the fields above, then one per `extra`.
+pub type Headers = Vec<String>;
+
+/// The number of fixed columns, before the `extra` ones.
+pub const FIXED_COLUMNS: usize = 11;
 
 /// Excel needs the BOM to detect UTF-8; without it å, ä and ö are shown as mojibake.
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -54,9 +59,11 @@ const CSV_DATE_FORMAT: &str = "%Y-%m-%d %H:%M";
 /// Excel number format for the date-time columns (same shape as the CSV text).
 const XLSX_DATE_FORMAT: &str = "yyyy-mm-dd hh:mm";
 /// Column widths in Excel character units, in field order.
-const COLUMN_WIDTHS: [f64; 12] = [
-    28.0, 32.0, 24.0, 8.0, 28.0, 16.0, 30.0, 30.0, 14.0, 10.0, 18.0, 18.0,
+const COLUMN_WIDTHS: [f64; FIXED_COLUMNS] = [
+    28.0, 32.0, 24.0, 8.0, 28.0, 16.0, 30.0, 14.0, 10.0, 18.0, 18.0,
 ];
+/// The width of each extra column.
+const EXTRA_WIDTH: f64 = 20.0;
 /// Excel's hard limit on sheet-name length (in UTF-16 code units).
 const MAX_SHEET_NAME_LEN: usize = 31;
 
@@ -95,26 +102,28 @@ fn csv_date(value: Option<&NaiveDateTime>) -> Cow<'static, str> {
     })
 }
 
-/// Turns a row into its 12 CSV fields, neutralising every free-text value.
-fn csv_fields(row: &AttendeeRow) -> [Cow<'_, str>; 12] {
+/// Turns a row into its CSV fields, neutralising every free-text value.
+fn csv_fields(row: &AttendeeRow) -> Vec<Cow<'_, str>> {
     fn text(v: &Option<String>) -> Cow<'_, str> {
         v.as_deref().map_or(Cow::Borrowed(""), neutralise)
     }
-    [
+    let mut fields = Vec::with_capacity(FIXED_COLUMNS + row.extra.len());
+    fields.extend([
         neutralise(&row.name),
         neutralise(&row.email),
         neutralise(&row.affiliation),
         text(&row.municipality_code),
         neutralise(&row.role_title),
         text(&row.phone),
-        text(&row.dietary_needs),
         text(&row.accessibility_needs),
         neutralise(&row.status),
         row.waitlist_position
             .map_or(Cow::Borrowed(""), |p| Cow::Owned(p.to_string())),
         csv_date(Some(&row.registered_at)),
         csv_date(row.checked_in_at.as_ref()),
-    ]
+    ]);
+    fields.extend(row.extra.iter().map(|cell| neutralise(cell)));
+    fields
 }
 
 /// Writes a CSV (UTF-8 with BOM, header row, comma separated, CRLF, neutralised text, dates as "YYYY-MM-DD HH:MM"), streaming the rows.
@@ -250,7 +259,11 @@ pub fn write_xlsx(
     sheet
         .set_name(sanitise_sheet_name(sheet_name))
         .context("naming worksheet")?;
-    for (col, width) in (0u16..).zip(COLUMN_WIDTHS) {
+    let widths = COLUMN_WIDTHS
+        .into_iter()
+        .chain(std::iter::repeat(EXTRA_WIDTH))
+        .take(headers.len().max(FIXED_COLUMNS));
+    for (col, width) in (0u16..).zip(widths) {
         sheet
             .set_column_width(col, width)
             .context("setting column width")?;
@@ -277,11 +290,11 @@ pub fn write_xlsx(
             (3, row.municipality_code.as_ref()),
             (4, Some(&row.role_title)),
             (5, row.phone.as_ref()),
-            (6, row.dietary_needs.as_ref()),
-            (7, row.accessibility_needs.as_ref()),
-            (8, Some(&row.status)),
+            (6, row.accessibility_needs.as_ref()),
+            (7, Some(&row.status)),
         ];
-        for (col, value) in texts {
+        let extra = (11u16..).zip(row.extra.iter().map(Some));
+        for (col, value) in texts.into_iter().chain(extra) {
             let Some(value) = value else { continue };
             if starts_like_a_formula(value) {
                 sheet.write_string_with_format(r, col, value, &as_typed)
@@ -293,15 +306,15 @@ pub fn write_xlsx(
         if let Some(position) = row.waitlist_position {
             // Positions are small; f64 is exact far beyond any real waitlist.
             sheet
-                .write_number(r, 9, position as f64)
+                .write_number(r, 8, position as f64)
                 .context("writing waitlist position")?;
         }
         sheet
-            .write_datetime_with_format(r, 10, row.registered_at, &date)
+            .write_datetime_with_format(r, 9, row.registered_at, &date)
             .context("writing registered_at")?;
         if let Some(checked_in) = row.checked_in_at {
             sheet
-                .write_datetime_with_format(r, 11, checked_in, &date)
+                .write_datetime_with_format(r, 10, checked_in, &date)
                 .context("writing checked_in_at")?;
         }
         written += 1;
@@ -309,8 +322,10 @@ pub fn write_xlsx(
 
     // The autofilter is sheet metadata, so it can be set after the rows.
     let last_row = u32::try_from(written).context("too many rows for XLSX")?;
+    let last_col =
+        u16::try_from(headers.len().max(FIXED_COLUMNS) - 1).context("too many columns")?;
     sheet
-        .autofilter(0, 0, last_row, 11)
+        .autofilter(0, 0, last_row, last_col)
         .context("setting autofilter")?;
     workbook
         .save(path)
@@ -417,14 +432,15 @@ mod tests {
             "Kommunkod",
             "Roll",
             "Telefon",
-            "Kost",
             "Tillgänglighet",
             "Status",
             "Köplats",
             "Anmäld",
             "Incheckad",
+            "Middag",
         ]
         .map(String::from)
+        .to_vec()
     }
 
     fn rows() -> Vec<AttendeeRow> {
@@ -435,12 +451,12 @@ mod tests {
             municipality_code: Some("0882".into()),
             role_title: "Miljöstrateg".into(),
             phone: Some("070-123 45 67".into()),
-            dietary_needs: Some("Laktosfri".into()),
             accessibility_needs: None,
             status: "Bekräftad".into(),
             waitlist_position: None,
             registered_at: at(14, 9, 30),
             checked_in_at: Some(at(20, 8, 5)),
+            extra: vec!["Plats".into()],
         };
         let evil = AttendeeRow {
             name: r#"=HYPERLINK("http://evil")"#.into(),
@@ -493,14 +509,15 @@ mod tests {
         let first = &records[1];
         assert_eq!(&first[0], "Åsa Öberg-Ängström");
         assert_eq!(&first[3], "0882");
-        assert_eq!(&first[8], "Bekräftad");
-        assert_eq!(&first[10], "2025-03-14 09:30");
-        assert_eq!(&first[11], "2025-03-20 08:05");
+        assert_eq!(&first[7], "Bekräftad");
+        assert_eq!(&first[9], "2025-03-14 09:30");
+        assert_eq!(&first[10], "2025-03-20 08:05");
+        assert_eq!(&first[11], "Plats");
         let evil = &records[2];
         assert_eq!(&evil[0], r#"'=HYPERLINK("http://evil")"#);
         assert_eq!(&evil[5], "'-1");
-        assert_eq!(&evil[9], "3");
-        assert_eq!(&evil[11], "");
+        assert_eq!(&evil[8], "3");
+        assert_eq!(&evil[10], "");
         assert_eq!(&records[3][2], "'@Föreningen");
         assert_eq!(&records[3][3], "");
     }
@@ -534,15 +551,19 @@ mod tests {
         assert!(formulas.used_cells().all(|(_, _, f)| f.is_empty()));
 
         assert_eq!(range.get_value((1, 3)), Some(&Data::String("0882".into())));
-        assert_eq!(range.get_value((2, 9)), Some(&Data::Float(3.0)));
-        match range.get_value((1, 10)) {
+        assert_eq!(range.get_value((2, 8)), Some(&Data::Float(3.0)));
+        assert_eq!(
+            range.get_value((1, 11)),
+            Some(&Data::String("Plats".into()))
+        );
+        match range.get_value((1, 9)) {
             Some(Data::DateTime(dt)) => {
                 assert_eq!(dt.as_datetime(), Some(at(14, 9, 30)));
             }
             other => panic!("registered_at is not a date: {other:?}"),
         }
-        assert!(matches!(range.get_value((1, 11)), Some(Data::DateTime(_))));
-        assert!(matches!(range.get_value((2, 11)), None | Some(Data::Empty)));
+        assert!(matches!(range.get_value((1, 10)), Some(Data::DateTime(_))));
+        assert!(matches!(range.get_value((2, 10)), None | Some(Data::Empty)));
     }
 
     #[test]

@@ -8,7 +8,8 @@ use axum::body::Bytes;
 use futures_util::Stream;
 use sea_orm::{DatabaseConnection, EntityTrait, QuerySelect};
 
-use crate::db::entities::{event, municipality, registration};
+use crate::db::entities::{event, municipality, programme_item, registration};
+use crate::domain::choice::{ChoiceLine, DietChoice};
 use crate::export::{AttendeeRow, CsvChunks, Headers, write_xlsx};
 use crate::i18n::Locale;
 use crate::services::attendees::AttendeeFilter;
@@ -34,23 +35,51 @@ async fn record(
     .await
 }
 
-/// The export's translated column headers.
-fn headers(locale: Locale) -> Headers {
-    [
+/// What goes in an export besides the fixed columns: the attendee filter,
+/// and whether to add the diet. Diet is sensitive (it can reveal health or
+/// belief), so it is left out unless asked for, and the audit log says when
+/// it was taken.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct ExportQuery {
+    #[serde(flatten)]
+    pub filter: AttendeeFilter,
+    /// `1` adds the diet columns.
+    #[serde(default)]
+    pub diet: Option<String>,
+}
+
+impl ExportQuery {
+    pub fn with_diet(&self) -> bool {
+        self.diet.as_deref() == Some("1")
+    }
+}
+
+/// The export's translated column headers: the fixed ones, a column per
+/// choosable programme item ("Middag [middag]"), then the diet if asked.
+fn headers(locale: Locale, items: &[programme_item::Model], with_diet: bool) -> Headers {
+    let fixed = [
         "field.name",
         "field.email",
         "manage.affiliation",
         "admin.export.code",
         "field.role_title",
         "field.phone",
-        "field.dietary_needs",
         "field.accessibility_needs",
         "admin.status",
         "admin.export.position",
         "admin.attendees.registered_at",
         "admin.export.checked_in_at",
     ]
-    .map(|key| locale.t(key))
+    .map(|key| locale.t(key));
+    let diet = ["field.diet", "field.allergens", "field.dietary_needs"]
+        .map(|key| locale.t(key))
+        .into_iter()
+        .filter(|_| with_diet);
+    fixed
+        .into_iter()
+        .chain(items.iter().map(|item| item.title.clone()))
+        .chain(diet)
+        .collect()
 }
 
 /// Rows per batch while exporting.
@@ -65,6 +94,11 @@ struct ExportContext {
     positions: HashMap<uuid::Uuid, u64>,
     /// Each status's translated name, looked up once.
     status_labels: HashMap<RegistrationStatus, String>,
+    /// The choosable items, a column each, and each registration's choices.
+    items: Vec<programme_item::Model>,
+    choices: HashMap<uuid::Uuid, Vec<ChoiceLine>>,
+    with_diet: bool,
+    locale: Locale,
 }
 
 /// The columns an export reads: only these are fetched and decoded.
@@ -79,6 +113,8 @@ struct Exported {
     phone: Option<String>,
     dietary_needs: Option<String>,
     accessibility_needs: Option<String>,
+    diet: Option<String>,
+    allergens: String,
     status: RegistrationStatus,
     created_at: chrono::DateTime<chrono::Utc>,
     checked_in_at: Option<chrono::DateTime<chrono::Utc>>,
@@ -88,7 +124,7 @@ impl ExportContext {
     async fn new(
         db: &DatabaseConnection,
         event: &event::Model,
-        filter: AttendeeFilter,
+        query: ExportQuery,
         locale: Locale,
     ) -> anyhow::Result<Self> {
         let members = municipality::Entity::find()
@@ -98,9 +134,24 @@ impl ExportContext {
             .map(|m| (m.code, m.name))
             .collect();
         let positions = crate::services::attendees::waitlist_positions(db, event.id).await?;
+        let items: Vec<programme_item::Model> = crate::db::events::programme(db, event.id)
+            .await?
+            .into_iter()
+            .filter(|item| item.choosable)
+            .collect();
+        let choices = if items.is_empty() {
+            HashMap::new()
+        } else {
+            crate::db::choices::lines_of_event(db, event.id).await?
+        };
+        let with_diet = query.with_diet();
         Ok(Self {
+            items,
+            choices,
+            with_diet,
+            locale,
             event_id: event.id,
-            filter,
+            filter: query.filter,
             tz: crate::i18n::format::zone(&event.time_zone),
             members,
             positions,
@@ -136,6 +187,8 @@ impl ExportContext {
                     C::Phone,
                     C::DietaryNeeds,
                     C::AccessibilityNeeds,
+                    C::Diet,
+                    C::Allergens,
                     C::Status,
                     C::CreatedAt,
                     C::CheckedInAt,
@@ -171,8 +224,47 @@ impl ExportContext {
         rx
     }
 
+    /// The extra cells of a row: where each item stands, then the diet.
+    fn extra(&self, r: &Exported) -> Vec<String> {
+        let chosen = self.choices.get(&r.id).map_or(&[][..], Vec::as_slice);
+        let mut cells: Vec<String> = self
+            .items
+            .iter()
+            .map(|item| {
+                chosen
+                    .iter()
+                    .find(|line| line.item_id == item.id)
+                    .map(|line| crate::i18n::format::choice_status(line, self.locale))
+                    .unwrap_or_default()
+            })
+            .collect();
+        if self.with_diet {
+            let diet = DietChoice::from_stored(r.diet.as_deref(), &r.allergens);
+            cells.push(
+                diet.diet
+                    .map(|d| self.locale.t(&d.label_key()))
+                    .unwrap_or_default(),
+            );
+            cells.push(
+                diet.allergens
+                    .iter()
+                    .map(|a| self.locale.t(&a.label_key()))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            );
+            cells.push(r.dietary_needs.clone().unwrap_or_default());
+        }
+        cells
+    }
+
+    fn headers(&self) -> Headers {
+        headers(self.locale, &self.items, self.with_diet)
+    }
+
     fn row(&self, r: Exported) -> AttendeeRow {
+        let extra = self.extra(&r);
         AttendeeRow {
+            extra,
             affiliation: match &r.municipality_code {
                 Some(code) => self.members.get(code).cloned().unwrap_or_default(),
                 None => r.organisation.clone().unwrap_or_default(),
@@ -192,7 +284,6 @@ impl ExportContext {
             municipality_code: r.municipality_code,
             role_title: r.role_title,
             phone: r.phone,
-            dietary_needs: r.dietary_needs,
             accessibility_needs: r.accessibility_needs,
         }
     }
@@ -203,13 +294,18 @@ impl ExportContext {
 pub async fn csv_stream(
     db: &DatabaseConnection,
     event: &event::Model,
-    filter: AttendeeFilter,
+    query: ExportQuery,
     locale: Locale,
     by: Actor<'_>,
 ) -> anyhow::Result<impl Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static> {
-    let context = ExportContext::new(db, event, filter, locale).await?;
-    record(db, event, "export.csv", by).await?;
-    let chunks = CsvChunks::new(&headers(locale))?;
+    let context = ExportContext::new(db, event, query, locale).await?;
+    let action = if context.with_diet {
+        "export.csv+diet"
+    } else {
+        "export.csv"
+    };
+    record(db, event, action, by).await?;
+    let chunks = CsvChunks::new(&context.headers())?;
     let first = Bytes::copy_from_slice(chunks.header_bytes());
     let batches = context.spawn_batches(db.clone());
     let body =
@@ -237,15 +333,20 @@ pub async fn csv_stream(
 pub async fn xlsx_file(
     db: &DatabaseConnection,
     event: &event::Model,
-    filter: AttendeeFilter,
+    query: ExportQuery,
     locale: Locale,
     by: Actor<'_>,
 ) -> anyhow::Result<tokio::fs::File> {
-    let context = ExportContext::new(db, event, filter, locale).await?;
-    record(db, event, "export.xlsx", by).await?;
+    let context = ExportContext::new(db, event, query, locale).await?;
+    let action = if context.with_diet {
+        "export.xlsx+diet"
+    } else {
+        "export.xlsx"
+    };
+    record(db, event, action, by).await?;
     let file = tempfile::Builder::new().suffix(".xlsx").tempfile()?;
     let path = file.path().to_owned();
-    let headers = headers(locale);
+    let headers = context.headers();
     let sheet = locale.t("admin.attendees.title");
     let mut batches = context.spawn_batches(db.clone());
     tokio::task::spawn_blocking(move || {

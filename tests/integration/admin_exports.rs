@@ -34,7 +34,7 @@ async fn setup() -> (TestApp, reqwest::Client) {
 async fn the_csv_export_opens_in_excel_and_neutralises_formulas() {
     let (app, client) = setup().await;
     let response = client
-        .get(app.url("/admin/events/almedalen/attendees.csv"))
+        .get(app.url("/admin/events/almedalen/attendees.csv?diet=1"))
         .send()
         .await
         .unwrap();
@@ -59,12 +59,13 @@ async fn the_csv_export_opens_in_excel_and_neutralises_formulas() {
     assert_eq!(rows.len(), 2);
     let evil = rows.iter().find(|r| &r[1] == "evil@example.org").unwrap();
     assert_eq!(&evil[0], "'=HYPERLINK(\"http://evil.example\")");
-    assert_eq!(&evil[6], "'+46 laktosfri");
+    assert_eq!(&headers[13], "Specialkost", "diet columns last, when asked");
+    assert_eq!(&evil[13], "'+46 laktosfri");
     let asa = rows.iter().find(|r| &r[1] == "asa@example.org").unwrap();
     assert_eq!(&asa[0], "Åsa Öberg");
     assert_eq!(&asa[3], "0882");
-    assert_eq!(&asa[8], "Väntelista");
-    assert_eq!(&asa[9], "1");
+    assert_eq!(&asa[7], "Väntelista");
+    assert_eq!(&asa[8], "1");
 
     // Filters apply to the export as to the table.
     let filtered = client
@@ -77,6 +78,21 @@ async fn the_csv_export_opens_in_excel_and_neutralises_formulas() {
         .unwrap();
     let mut reader = csv::Reader::from_reader(&filtered[3..]);
     assert_eq!(reader.records().count(), 1);
+
+    // Diet is sensitive: the default export leaves it out.
+    let plain = client
+        .get(app.url("/admin/events/almedalen/attendees.csv"))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let mut reader = csv::Reader::from_reader(&plain[3..]);
+    let headers = reader.headers().unwrap().clone();
+    assert_eq!(headers.len(), 11, "{headers:?}");
+    assert!(!headers.iter().any(|h| h == "Specialkost" || h == "Kost"));
+    assert!(!String::from_utf8_lossy(&plain).contains("laktosfri"));
 }
 
 #[tokio::test]
@@ -84,7 +100,7 @@ async fn the_xlsx_export_shows_text_as_typed_with_real_dates_and_no_formulas() {
     use calamine::{Data, DataType, Reader};
     let (app, client) = setup().await;
     let response = client
-        .get(app.url("/admin/events/almedalen/attendees.xlsx?sort=name"))
+        .get(app.url("/admin/events/almedalen/attendees.xlsx?sort=name&diet=1"))
         .send()
         .await
         .unwrap();
@@ -105,7 +121,7 @@ async fn the_xlsx_export_shows_text_as_typed_with_real_dates_and_no_formulas() {
     );
     for r in 1..3 {
         assert_eq!(
-            sheet.get_value((r, 6)),
+            sheet.get_value((r, 13)),
             Some(&Data::String("+46 laktosfri".into())),
             "dietary needs as typed"
         );
@@ -119,7 +135,7 @@ async fn the_xlsx_export_shows_text_as_typed_with_real_dates_and_no_formulas() {
         "code stays text"
     );
     assert!(
-        sheet.get_value((row, 10)).unwrap().as_datetime().is_some(),
+        sheet.get_value((row, 9)).unwrap().as_datetime().is_some(),
         "registered at is a date"
     );
     let formulas = workbook

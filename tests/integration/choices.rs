@@ -16,7 +16,7 @@ use crate::common::mail::*;
 use crate::common::*;
 
 /// An item of `spec`'s programme, `hours` after the event starts.
-fn item(
+pub(crate) fn item(
     spec: &EventSpec,
     title: &str,
     from: i64,
@@ -33,7 +33,7 @@ fn item(
     }
 }
 
-fn seats(capacity: u32) -> Option<ChoiceSpec> {
+pub(crate) fn seats(capacity: u32) -> Option<ChoiceSpec> {
     Some(ChoiceSpec {
         capacity: Some(capacity),
         ..Default::default()
@@ -42,7 +42,7 @@ fn seats(capacity: u32) -> Option<ChoiceSpec> {
 
 /// A two-hour event with a study visit (`visit` seats), a dinner
 /// (`dinner` seats, a meal) and a workshop at the same time as the visit.
-fn meeting(slug: &str, capacity: Option<u32>, visit: u32, dinner: u32) -> EventSpec {
+pub(crate) fn meeting(slug: &str, capacity: Option<u32>, visit: u32, dinner: u32) -> EventSpec {
     let mut spec = seminar(slug, capacity);
     spec.ends_at = spec.starts_at + Duration::hours(8);
     spec.programme = vec![
@@ -65,7 +65,7 @@ fn meeting(slug: &str, capacity: Option<u32>, visit: u32, dinner: u32) -> EventS
 }
 
 /// The stored items of an event's programme, by title.
-async fn items(app: &TestApp) -> HashMap<String, programme_item::Model> {
+pub(crate) async fn items(app: &TestApp) -> HashMap<String, programme_item::Model> {
     programme_item::Entity::find()
         .all(&app.state.db)
         .await
@@ -76,7 +76,7 @@ async fn items(app: &TestApp) -> HashMap<String, programme_item::Model> {
 }
 
 /// Registers with the given items ticked.
-async fn register_choosing(
+pub(crate) async fn register_choosing(
     app: &TestApp,
     slug: &str,
     name: &str,
@@ -96,7 +96,10 @@ async fn register_choosing(
         .await
 }
 
-async fn choices_of_item(app: &TestApp, item_id: i32) -> Vec<registration_choice::Model> {
+pub(crate) async fn choices_of_item(
+    app: &TestApp,
+    item_id: i32,
+) -> Vec<registration_choice::Model> {
     registration_choice::Entity::find()
         .filter(registration_choice::Column::ItemId.eq(item_id))
         .order_by_asc(registration_choice::Column::WaitlistOrder)
@@ -105,7 +108,7 @@ async fn choices_of_item(app: &TestApp, item_id: i32) -> Vec<registration_choice
         .unwrap()
 }
 
-async fn registration_by_email(app: &TestApp, email: &str) -> registration::Model {
+pub(crate) async fn registration_by_email(app: &TestApp, email: &str) -> registration::Model {
     registration::Entity::find()
         .filter(registration::Column::Email.eq(email))
         .one(&app.state.db)
@@ -186,7 +189,7 @@ async fn two_hundred_concurrent_registrations_for_a_25_seat_visit_confirm_exactl
     assert!(page.contains("I kö, plats 175"), "{page}");
 }
 
-async fn items_by_id(app: &TestApp, id: i32) -> programme_item::Model {
+pub(crate) async fn items_by_id(app: &TestApp, id: i32) -> programme_item::Model {
     programme_item::Entity::find_by_id(id)
         .one(&app.state.db)
         .await

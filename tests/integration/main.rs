@@ -12,6 +12,7 @@ mod api;
 mod browser_journeys;
 mod calendar_downloads;
 mod choices;
+mod choices_admin;
 mod cli_and_config;
 mod concurrency;
 mod database_outage;

@@ -244,12 +244,12 @@ pub async fn export_csv(
     who: CurrentOrganiser,
     State(state): State<AppState>,
     Path(slug): Path<String>,
-    Query(filter): Query<AttendeeFilter>,
+    Query(query): Query<exports::ExportQuery>,
     locale: Locale,
 ) -> Result<Response, AppError> {
     let event = event_by_slug(&state, &slug).await?;
     let by = Organiser::in_back_office(&who.account);
-    let stream = exports::csv_stream(&state.db, &event, filter, locale, by).await?;
+    let stream = exports::csv_stream(&state.db, &event, query, locale, by).await?;
     Ok(download(
         "text/csv; charset=utf-8",
         &format!("{slug}-deltagare.csv"),
@@ -263,12 +263,12 @@ pub async fn export_xlsx(
     who: CurrentOrganiser,
     State(state): State<AppState>,
     Path(slug): Path<String>,
-    Query(filter): Query<AttendeeFilter>,
+    Query(query): Query<exports::ExportQuery>,
     locale: Locale,
 ) -> Result<Response, AppError> {
     let event = event_by_slug(&state, &slug).await?;
     let by = Organiser::in_back_office(&who.account);
-    let reopened = exports::xlsx_file(&state.db, &event, filter, locale, by).await?;
+    let reopened = exports::xlsx_file(&state.db, &event, query, locale, by).await?;
     let body = Body::from_stream(tokio_util::io::ReaderStream::new(reopened));
     Ok(download(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

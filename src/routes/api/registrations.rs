@@ -415,7 +415,8 @@ pub async fn export_csv(
         account: &caller.0.account,
         via: Some(&caller.0.token.name),
     };
-    let stream = exports::csv_stream(&state.db, &event, filter, locale, by).await?;
+    let query = exports::ExportQuery { filter, diet: None };
+    let stream = exports::csv_stream(&state.db, &event, query, locale, by).await?;
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),

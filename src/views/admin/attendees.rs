@@ -88,7 +88,9 @@ pub fn render(who: &CurrentOrganiser, view: &AttendeePage<'_>, locale: Locale) -
             p {
                 (locale.t("admin.attendees.count").replace("%{count}", &view.total.to_string())) " · "
                 a href={ (base) "/attendees.csv?" (query) } { (locale.t("admin.export.csv")) } " · "
-                a href={ (base) "/attendees.xlsx?" (query) } { (locale.t("admin.export.xlsx")) }
+                a href={ (base) "/attendees.xlsx?" (query) } { (locale.t("admin.export.xlsx")) } " · "
+                a href={ (base) "/attendees.csv?diet=1&" (query) } { (locale.t("admin.export.csv_diet")) } " · "
+                a href={ (base) "/attendees.xlsx?diet=1&" (query) } { (locale.t("admin.export.xlsx_diet")) }
             }
             div class="table-wrap" {
                 table class="data stacked" {
