@@ -6,7 +6,9 @@ use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 
 use crate::config::PrivacySettings;
-use crate::db::entities::{event, invitation, manage_link, outbox, registration};
+use crate::db::entities::{
+    event, invitation, manage_link, outbox, programme_item, registration, sheet_download,
+};
 use crate::domain::status::OutboxStatus;
 use crate::services::audit;
 
@@ -46,21 +48,32 @@ pub async fn run(
             registration::Column::AccessibilityNeeds,
             Expr::value(Option::<String>::None),
         )
+        .col_expr(
+            registration::Column::Diet,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(registration::Column::Allergens, Expr::value(""))
         .filter(registration::Column::EventId.in_subquery(ended_before(needs_cutoff)))
         .filter(
             registration::Column::DietaryNeeds
                 .is_not_null()
-                .or(registration::Column::AccessibilityNeeds.is_not_null()),
+                .or(registration::Column::AccessibilityNeeds.is_not_null())
+                .or(registration::Column::Diet.is_not_null())
+                .or(registration::Column::Allergens.ne("")),
         )
         .exec(db)
         .await?
         .rows_affected;
+    // The caterer's sheets remembered for "what changed" hold names and
+    // diets: they go with the needs.
+    erase_sheet_memory(db, ended_before(needs_cutoff)).await?;
     let mut report = RetentionReport {
         needs_erased,
         ..RetentionReport::default()
     };
 
     report.anonymised = anonymise(db, ended_before(anonymise_cutoff)).await?;
+    erase_sheet_memory(db, ended_before(anonymise_cutoff)).await?;
 
     report.invitations_deleted = invitation::Entity::delete_many()
         .filter(invitation::Column::EventId.in_subquery(ended_before(anonymise_cutoff)))
@@ -91,6 +104,24 @@ pub async fn run(
     )
     .await?;
     Ok(report)
+}
+
+/// Deletes the remembered caterer's sheets of the events `event_ids`
+/// selects.
+async fn erase_sheet_memory(
+    db: &impl sea_orm::ConnectionTrait,
+    event_ids: sea_orm::sea_query::SelectStatement,
+) -> Result<u64, DbErr> {
+    let items = sea_orm::sea_query::Query::select()
+        .column(programme_item::Column::Id)
+        .from(programme_item::Entity)
+        .and_where(programme_item::Column::EventId.in_subquery(event_ids))
+        .to_owned();
+    Ok(sheet_download::Entity::delete_many()
+        .filter(sheet_download::Column::ItemId.in_subquery(items))
+        .exec(db)
+        .await?
+        .rows_affected)
 }
 
 /// Anonymises the registrations of the events `event_ids` selects. The
@@ -140,6 +171,11 @@ async fn anonymise(
             registration::Column::AccessibilityNeeds,
             Expr::value(Option::<String>::None),
         )
+        .col_expr(
+            registration::Column::Diet,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(registration::Column::Allergens, Expr::value(""))
         .col_expr(registration::Column::SearchText, Expr::value(""))
         .filter(registration::Column::EventId.in_subquery(event_ids))
         .filter(registration::Column::Email.ne(""))
@@ -162,6 +198,7 @@ pub async fn purge_event(
         .from(event::Entity)
         .and_where(Expr::col(event::Column::Id).eq(event_id))
         .to_owned();
+    erase_sheet_memory(&txn, only.clone()).await?;
     let emails_deleted = outbox::Entity::delete_many()
         .filter(crate::mail::outbox::of_event(event_id))
         .exec(&txn)

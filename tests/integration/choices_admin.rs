@@ -514,3 +514,53 @@ async fn the_overview_and_the_attendee_export_show_the_items() {
     let anna = rows.iter().find(|r| r[1] == "anna@example.org").unwrap();
     assert_eq!(anna[visit_col], "Plats");
 }
+
+#[tokio::test]
+async fn the_structured_diet_and_the_caterers_memory_are_erased_with_the_needs() {
+    use anmalan::db::entities::{registration, sheet_download};
+    use anmalan::services::retention::run;
+    let app = TestApp::spawn().await;
+    app.create_event(&meeting("glomma", None, 25, 60)).await;
+    let dinner = items(&app).await["Nätverksmiddag"].id;
+    register_eating(
+        &app,
+        "glomma",
+        "Anna",
+        "anna@example.org",
+        &[dinner],
+        "vegan",
+        &["gluten", "milk"],
+    )
+    .await;
+    let client = organiser(&app).await;
+    download(
+        &app,
+        &client,
+        &format!("/admin/events/glomma/programme/{dinner}/caterer.csv"),
+    )
+    .await;
+    let anna = registration_by_email(&app, "anna@example.org").await;
+    assert_eq!(anna.diet.as_deref(), Some("vegan"));
+    assert_eq!(anna.allergens, "gluten,milk");
+    let event = anmalan::db::events::find_by_slug(&app.state.db, "glomma")
+        .await
+        .unwrap()
+        .unwrap();
+    let rules = app.state.settings.privacy;
+    let report = run(&app.state.db, rules, event.ends_at + Duration::days(8))
+        .await
+        .unwrap();
+    assert_eq!(report.needs_erased, 1);
+    let anna = registration::Entity::find_by_id(anna.id)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((anna.diet, anna.allergens.as_str()), (None, ""));
+    assert!(!anna.email.is_empty(), "only the needs go first");
+    let remembered = sheet_download::Entity::find()
+        .count(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(remembered, 0, "the sheet's memory holds diets too");
+}
