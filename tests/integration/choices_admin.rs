@@ -522,7 +522,7 @@ async fn the_structured_diet_and_the_caterers_memory_are_erased_with_the_needs()
     let app = TestApp::spawn().await;
     app.create_event(&meeting("glomma", None, 25, 60)).await;
     let dinner = items(&app).await["Nätverksmiddag"].id;
-    register_eating(
+    let posted = register_eating(
         &app,
         "glomma",
         "Anna",
@@ -532,6 +532,19 @@ async fn the_structured_diet_and_the_caterers_memory_are_erased_with_the_needs()
         &["gluten", "milk"],
     )
     .await;
+    // The registrant's own data download holds the diet and the choices.
+    let (status, body) = app
+        .get(&format!("{}/data.json", posted.manage_path()))
+        .await;
+    assert_eq!(status, 200);
+    let data: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(data["registration"]["diet"], "vegan");
+    assert_eq!(
+        data["registration"]["allergens"],
+        serde_json::json!(["gluten", "milk"])
+    );
+    assert_eq!(data["registration"]["choices"][0]["item"], "Nätverksmiddag");
+    assert_eq!(data["registration"]["choices"][0]["status"], "confirmed");
     let client = organiser(&app).await;
     download(
         &app,

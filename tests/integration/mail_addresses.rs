@@ -1,9 +1,10 @@
 //! Addresses beyond ASCII: a non-ASCII domain is sent in its IDNA (punycode)
 //! form and is one address with it; a non-ASCII local part that the server
-//! cannot take fails at once, with its reason in the email log.
-use anmalan::db::entities::outbox;
+//! cannot take fails at once, with its reason in the email log. Addresses
+//! stored before that change are rewritten by a migration.
+use anmalan::db::entities::{event, invitation, organiser, outbox, registration};
 use anmalan::domain::role::Role;
-use sea_orm::EntityTrait;
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use crate::common::mail::*;
 use crate::common::*;
@@ -106,5 +107,207 @@ async fn a_non_ascii_local_part_is_delivered_by_a_server_with_smtputf8() {
     assert_eq!(
         envelope_recipients(dir.path()),
         vec!["åsa@xn--sthammar-m4a.se"]
+    );
+}
+
+/// The migration that rewrites addresses stored before the IDNA change.
+const IDNA_MIGRATION: &str = "m20261202_000009_idna_addresses";
+
+/// A database migrated up to, not including, the IDNA rewrite, with the
+/// Almedalen seminar: what a server of the previous release left behind.
+async fn database_before_the_idna_rewrite(
+    dir: &tempfile::TempDir,
+) -> (String, sea_orm::DatabaseConnection, event::Model) {
+    use migration::MigratorTrait;
+    let url = fresh_database(dir).await;
+    let db = anmalan::db::connect(&settings_for(&url, dir, &[]).database)
+        .await
+        .unwrap();
+    let before = migration::Migrator::migrations()
+        .iter()
+        .position(|m| m.name() == IDNA_MIGRATION)
+        .expect("the IDNA migration is registered");
+    migration::Migrator::up(&db, Some(u32::try_from(before).unwrap()))
+        .await
+        .unwrap();
+    anmalan::services::events::import(&db, &seminar("almedalen", Some(10)))
+        .await
+        .unwrap();
+    let event = event::Entity::find()
+        .filter(event::Column::Slug.eq("almedalen"))
+        .one(&db)
+        .await
+        .unwrap()
+        .unwrap();
+    (url, db, event)
+}
+
+/// A confirmed registration as the previous release stored it: the key was
+/// the typed address, lower-cased, with the domain in Unicode.
+async fn stored_by_the_previous_release(
+    db: &sea_orm::DatabaseConnection,
+    event: &event::Model,
+    typed: &str,
+    registered: chrono::DateTime<chrono::Utc>,
+) -> registration::Model {
+    let mut row = fixtures::registration(event, "Kommunen");
+    row.id = uuid::Uuid::now_v7();
+    row.email = typed.to_owned();
+    row.email_normalized = typed.to_lowercase();
+    row.manage_token_hash = format!("hash-{}", row.id);
+    row.created_at = registered;
+    row.updated_at = registered;
+    row.consented_at = registered;
+    registration::Entity::insert(registration::ActiveModel::from(row.clone()))
+        .exec_without_returning(db)
+        .await
+        .unwrap();
+    row
+}
+
+#[tokio::test]
+async fn an_address_stored_with_a_non_ascii_domain_before_the_upgrade_is_one_address_with_its_punycode_form()
+ {
+    let dir = tempfile::tempdir().unwrap();
+    let (url, db, event) = database_before_the_idna_rewrite(&dir).await;
+    let now = chrono::Utc::now();
+    stored_by_the_previous_release(&db, &event, "kommun@Östhammar.se", now).await;
+    invitation::Entity::insert(invitation::ActiveModel {
+        id: Set(uuid::Uuid::now_v7()),
+        event_id: Set(event.id),
+        name: Set("Kommunen".into()),
+        email: Set("kommun@Östhammar.se".into()),
+        email_normalized: Set("kommun@östhammar.se".into()),
+        municipality_code: Set(Some("0382".into())),
+        organisation: Set(None),
+        token_hash: Set("invitation-hash".into()),
+        status: Set(InvitationStatus::Sent),
+        registration_id: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        reminded_at: Set(None),
+    })
+    .exec_without_returning(&db)
+    .await
+    .unwrap();
+    // An account as the previous release stored it (its key is its login).
+    anmalan::services::accounts::create(
+        &db,
+        "sekretariat@östhammar.se",
+        "Sekretariatet",
+        Role::Organiser,
+        PASSWORD,
+        now,
+    )
+    .await
+    .unwrap();
+    organiser::Entity::update_many()
+        .col_expr(
+            organiser::Column::Email,
+            sea_orm::sea_query::Expr::value("sekretariat@östhammar.se"),
+        )
+        .exec(&db)
+        .await
+        .unwrap();
+    db.close().await.unwrap();
+
+    // The new release starts and migrates.
+    let app = TestApp::spawn_on_url(&url, &[]).await;
+
+    for same in ["kommun@xn--sthammar-m4a.se", "Kommun@ÖSTHAMMAR.se"] {
+        let again = app.register("almedalen", "Kommunen", same).await;
+        assert_eq!(again.status, 200, "{same}");
+        assert!(again.body.contains("Du är redan anmäld"), "{same}");
+    }
+    let registrations = registration::Entity::find()
+        .all(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(registrations.len(), 1, "one registration");
+    assert_eq!(
+        registrations[0].email, "kommun@Östhammar.se",
+        "the address is shown as typed"
+    );
+
+    // The account logs in with either form, and the invitation is found.
+    let organiser = app.login("sekretariat@xn--sthammar-m4a.se").await;
+    app.login("Sekretariat@Östhammar.se").await;
+    let invited = app
+        .post_with(
+            &organiser,
+            "/admin/events/almedalen/invitations",
+            &[("lines", "Kommunen, kommun@xn--sthammar-m4a.se, 0382")],
+        )
+        .await;
+    assert!(
+        invited.body.contains("Redan inbjuden till evenemanget."),
+        "{}",
+        invited.body
+    );
+    assert_eq!(
+        invitation::Entity::find()
+            .all(&app.state.db)
+            .await
+            .unwrap()
+            .len(),
+        1,
+        "one invitation"
+    );
+}
+
+#[tokio::test]
+async fn an_upgrade_that_makes_two_active_registrations_one_address_keeps_both_and_tells_the_organisers()
+ {
+    let dir = tempfile::tempdir().unwrap();
+    let (url, db, event) = database_before_the_idna_rewrite(&dir).await;
+    let earlier = chrono::Utc::now() - chrono::Duration::hours(2);
+    // The older stored in Unicode; the younger typed in punycode, which the
+    // previous release took for another address.
+    let older = stored_by_the_previous_release(&db, &event, "kommun@östhammar.se", earlier).await;
+    let younger = stored_by_the_previous_release(
+        &db,
+        &event,
+        "kommun@xn--sthammar-m4a.se",
+        earlier + chrono::Duration::hours(1),
+    )
+    .await;
+    db.close().await.unwrap();
+
+    let app = TestApp::spawn_on_url(&url, &[]).await;
+
+    // Nobody is cancelled or lost; the older one has the address.
+    let again = app
+        .register("almedalen", "Kommunen", "kommun@östhammar.se")
+        .await;
+    assert!(again.body.contains("Du är redan anmäld"), "{}", again.body);
+    let rows = registration::Entity::find()
+        .order_by_asc(registration::Column::CreatedAt)
+        .all(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 2);
+    assert!(
+        rows.iter()
+            .all(|row| row.status == RegistrationStatus::Confirmed)
+    );
+    assert_eq!(rows[0].id, older.id);
+    assert_eq!(rows[0].email_normalized, "kommun@xn--sthammar-m4a.se");
+    assert_eq!(rows[1].id, younger.id);
+    assert_eq!(rows[1].email, "kommun@xn--sthammar-m4a.se", "kept as typed");
+    assert_eq!(
+        rows[1].email_normalized,
+        format!("duplicate:{}", younger.id)
+    );
+
+    // The audit log tells the organisers which one to cancel.
+    app.add_account("admin@example.org", Role::Admin).await;
+    let admin = app.login("admin@example.org").await;
+    let (status, audit) = app.get_with(&admin, "/admin/audit").await;
+    assert_eq!(status, 200);
+    assert!(
+        audit.contains("registration.duplicate_address")
+            && audit.contains(&younger.id.to_string())
+            && audit.contains(&older.id.to_string()),
+        "{audit}"
     );
 }

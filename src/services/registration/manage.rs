@@ -332,8 +332,21 @@ pub async fn data_export(
             })
         })
         .collect();
+    let choices: Vec<serde_json::Value> = managed
+        .choices
+        .iter()
+        .map(|line| {
+            let item = managed.programme.iter().find(|i| i.id == line.item_id);
+            serde_json::json!({
+                "item": item.map(|i| i.title.clone()), "status": line.status,
+                "queue_position": line.position,
+            })
+        })
+        .collect();
+    let diet = crate::domain::choice::DietChoice::from_stored(r.diet.as_deref(), &r.allergens);
     Ok(serde_json::json!({
         "registration": {
+            "diet": diet.diet, "allergens": diet.allergens, "choices": choices,
             "id": r.id, "name": r.name, "email": r.email,
             "municipality_code": r.municipality_code, "organisation": r.organisation,
             "affiliation": affiliation, "role_title": r.role_title, "phone": r.phone,
