@@ -539,3 +539,112 @@ async fn the_api_has_its_own_rate_limit() {
     // The public pages are not counted against the API.
     assert_eq!(app.get("/").await.0, 200);
 }
+
+#[tokio::test]
+async fn the_api_shows_the_programme_and_registers_with_choices_and_diet() {
+    let api = setup(None).await;
+    api.app
+        .create_event(&crate::choices::meeting("natverk", None, 1, 60))
+        .await;
+    let (status, event) = api.get("/api/v1/events/natverk").await;
+    assert_eq!(status, 200);
+    let programme = event["programme"].as_array().unwrap();
+    let visit = programme
+        .iter()
+        .find(|i| i["title"] == "Studiebesök på datacenter")
+        .unwrap();
+    assert_eq!(visit["choosable"], true);
+    assert_eq!(visit["capacity"], 1);
+    assert_eq!(visit["seats_left"], 1);
+    let dinner = programme
+        .iter()
+        .find(|i| i["title"] == "Nätverksmiddag")
+        .unwrap();
+    assert_eq!(dinner["meal"], true);
+    assert_eq!(dinner["extra_covers"], 3);
+    let workshop = programme.iter().find(|i| i["title"] == "Workshop").unwrap();
+    let ids = |items: &[&Value]| -> Vec<i64> {
+        items.iter().map(|i| i["id"].as_i64().unwrap()).collect()
+    };
+
+    let path = "/api/v1/events/natverk/registrations";
+    let mut body = person("Anna", "anna@example.org");
+    body["choices"] = json!(ids(&[visit, dinner]));
+    body["diet"] = json!("vegetarian");
+    body["allergens"] = json!(["milk", "gluten"]);
+    let (status, _, created) = api
+        .call(
+            reqwest::Method::POST,
+            path,
+            Some(&api.write),
+            Some(body),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["diet"], "vegetarian");
+    assert_eq!(
+        created["allergens"],
+        json!(["gluten", "milk"]),
+        "Annex order"
+    );
+    let states: Vec<&str> = created["choices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(states, ["confirmed", "confirmed"]);
+
+    // The visit is full: Bo queues for it.
+    let mut body = person("Bo", "bo@example.org");
+    body["choices"] = json!(ids(&[visit]));
+    let (status, _, bo) = api
+        .call(
+            reqwest::Method::POST,
+            path,
+            Some(&api.write),
+            Some(body),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 201, "{bo}");
+    assert_eq!(bo["choices"][0]["status"], "waitlisted");
+    assert_eq!(bo["choices"][0]["queue_position"], 1);
+
+    // Two items at the same time are refused, naming the field.
+    let mut body = person("Cecilia", "cecilia@example.org");
+    body["choices"] = json!(ids(&[visit, workshop]));
+    let (status, _, problem) = api
+        .call(
+            reqwest::Method::POST,
+            path,
+            Some(&api.write),
+            Some(body),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 422, "{problem}");
+    assert!(problem.to_string().contains("choices"), "{problem}");
+
+    let (_, event) = api.get("/api/v1/events/natverk").await;
+    let visit = event["programme"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["title"] == "Studiebesök på datacenter")
+        .unwrap()
+        .clone();
+    assert_eq!(visit["seats_left"], 0);
+    assert_eq!(visit["queued"], 1);
+
+    // The OpenAPI document describes the new fields.
+    let (status, doc) = api.get("/api/v1/openapi.json").await;
+    assert_eq!(status, 200);
+    let schemas = &doc["components"]["schemas"];
+    assert!(schemas["NewRegistration"]["properties"]["choices"].is_object());
+    assert!(schemas["Registration"]["properties"]["allergens"].is_object());
+    let detail = schemas["EventDetail"].to_string();
+    assert!(detail.contains("\"programme\""), "{detail}");
+    assert!(schemas["ChoiceStatus"].is_object(), "{schemas}");
+}
