@@ -92,8 +92,23 @@ pub(crate) async fn register_choosing(
     for name in &boxes {
         form.push((name, "yes"));
     }
-    app.post_form(&format!("/events/{slug}/register"), &form)
-        .await
+    // A burst can outwait the pool (503, "try again"); like a browser's
+    // user, send the same submission (the same key) again, which must
+    // register once.
+    let mut tries = 0;
+    loop {
+        let posted = app
+            .post_form(&format!("/events/{slug}/register"), &form)
+            .await;
+        tries += 1;
+        if posted.status != 503 || tries == 5 {
+            if tries > 1 {
+                eprintln!("{email}: sent {tries} times after 503");
+            }
+            return posted;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200 * tries)).await;
+    }
 }
 
 pub(crate) async fn choices_of_item(

@@ -1,14 +1,16 @@
-//! Several real `anmalan` processes on one database: capacity holds across
-//! them, and a process killed with SIGKILL mid-delivery loses no committed
+//! Several real `anmalan` processes on one database: capacity, and every
+//! programme item's capacity, holds across them, and a process killed with SIGKILL mid-delivery loses no committed
 //! registration; the survivor delivers its emails once the lease runs out.
 use std::collections::HashMap;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use anmalan::db::entities::{outbox, registration};
+use anmalan::db::entities::{outbox, programme_item, registration, registration_choice};
+use anmalan::domain::choice::ChoiceStatus;
 use futures::future::join_all;
 use sea_orm::EntityTrait;
+use sea_orm::{ColumnTrait, QueryFilter};
 
 use crate::common::mail::*;
 use crate::common::*;
@@ -60,12 +62,20 @@ async fn start(database_url: &str, dir: &Path, smtp_url: &str) -> Process {
     Process { child, base }
 }
 
-async fn register(client: &reqwest::Client, base: &str, slug: &str, i: usize) -> u16 {
+async fn register(
+    client: &reqwest::Client,
+    base: &str,
+    slug: &str,
+    i: usize,
+    boxes: &[String],
+) -> u16 {
     let key = new_key();
     let email = format!("p{i}@example.org");
+    let mut form = registration_form(&key, "P", &email);
+    form.extend(boxes.iter().map(|name| (name.as_str(), "yes")));
     client
         .post(format!("{base}/events/{slug}/register"))
-        .form(&registration_form(&key, "P", &email))
+        .form(&form)
         .send()
         .await
         .map(|r| r.status().as_u16())
@@ -87,9 +97,15 @@ async fn three_processes_keep_capacity_and_a_killed_one_loses_nothing() {
     let db = anmalan::db::connect(&settings_for(&database_url, &dir, &[]).database)
         .await
         .unwrap();
-    anmalan::services::events::import(&db, &seminar("platser", Some(30)))
+    // 30 seats, a study visit of 10 and a dinner of 12: everyone chooses
+    // both.
+    anmalan::services::events::import(&db, &crate::choices::meeting("platser", Some(30), 10, 12))
         .await
         .unwrap();
+    let items = programme_item::Entity::find().all(&db).await.unwrap();
+    let item = |title: &str| items.iter().find(|i| i.title == title).unwrap().id;
+    let (visit, dinner) = (item("Studiebesök på datacenter"), item("Nätverksmiddag"));
+    let boxes = vec![format!("choice-{visit}"), format!("choice-{dinner}")];
     let mut others = vec![
         start(&database_url, dir.path(), &smtp_url).await,
         start(&database_url, dir.path(), &smtp_url).await,
@@ -108,7 +124,8 @@ async fn three_processes_keep_capacity_and_a_killed_one_loses_nothing() {
     let attempts = (0..60).map(|i| {
         let client = client.clone();
         let base = bases[i % 3].clone();
-        async move { register(&client, &base, "platser", i).await }
+        let boxes = boxes.clone();
+        async move { register(&client, &base, "platser", i, &boxes).await }
     });
     let statuses = join_all(attempts).await;
     assert!(statuses.iter().all(|s| *s == 303), "{statuses:?}");
@@ -128,6 +145,42 @@ async fn three_processes_keep_capacity_and_a_killed_one_loses_nothing() {
         30,
         "capacity held across processes"
     );
+    // Every item's capacity held too, and its queue is in order.
+    for (item_id, capacity) in [(visit, 10), (dinner, 12)] {
+        let chosen = registration_choice::Entity::find()
+            .filter(registration_choice::Column::ItemId.eq(item_id))
+            .all(&db)
+            .await
+            .unwrap();
+        let confirmed = chosen
+            .iter()
+            .filter(|c| c.status == ChoiceStatus::Confirmed)
+            .count();
+        assert_eq!(confirmed, capacity, "item {item_id} held its capacity");
+        let stored = programme_item::Entity::find_by_id(item_id)
+            .one(&db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(stored.confirmed_count as usize, capacity);
+        let mut queue: Vec<i32> = chosen
+            .iter()
+            .filter(|c| c.status == ChoiceStatus::Waitlisted)
+            .filter_map(|c| c.waitlist_order)
+            .collect();
+        assert_eq!(queue.len(), 30 - capacity, "the rest of the seated queue");
+        queue.sort_unstable();
+        queue.dedup();
+        assert_eq!(queue.len(), 30 - capacity, "queue places are unique");
+        assert_eq!(
+            chosen
+                .iter()
+                .filter(|c| c.status == ChoiceStatus::Pending)
+                .count(),
+            30,
+            "the event's waitlist holds its choices pending"
+        );
+    }
 
     // The survivors deliver every email, the killed one's after its lease:
     // wait until the outbox is empty, then count what arrived.
