@@ -9,6 +9,7 @@ mod m20261128_000004_consent_version;
 mod m20261128_000005_api_tokens;
 mod m20261202_000006_manage_links;
 mod m20261202_000008_programme_choices;
+mod m20261202_000009_idna_addresses;
 
 /// Applies every migration in order.
 pub struct Migrator;
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000005_api_tokens::Migration),
             Box::new(m20261202_000006_manage_links::Migration),
             Box::new(m20261202_000008_programme_choices::Migration),
+            Box::new(m20261202_000009_idna_addresses::Migration),
         ]
     }
 }
