@@ -13,6 +13,7 @@ mod browser_journeys;
 mod calendar_downloads;
 mod choices;
 mod choices_admin;
+mod choices_browser;
 mod cli_and_config;
 mod concurrency;
 mod database_outage;

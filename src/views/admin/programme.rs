@@ -160,7 +160,7 @@ fn roster_part(
                             th scope="row" { bdi { (person.registration.name) } }
                             td data-label=(locale.t("manage.affiliation")) { bdi { (affiliation(&person.registration, members)) } }
                             td data-label=(locale.t("admin.attendees.actions")) {
-                                a href={ (base) "/registrations/" (person.registration.id) } { (locale.t("items.move")) span class="visually-hidden" { " " (person.registration.name) } }
+                                a href={ (base) "/registrations/" (person.registration.id) } { (locale.t("items.move")) span class="visually-hidden" { ": " (person.registration.name) } }
                             }
                         }
                     }
