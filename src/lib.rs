@@ -10,6 +10,7 @@ pub mod error;
 pub mod export;
 pub mod i18n;
 pub mod mail;
+pub mod pdf;
 pub mod routes;
 pub mod services;
 pub mod views;

@@ -44,6 +44,12 @@ pub fn day(at: DateTime<Utc>, tz: Tz, locale: Locale) -> String {
         .to_string()
 }
 
+/// A calendar date: "måndag 6 april 2026".
+pub fn long_date(date: chrono::NaiveDate, locale: Locale) -> String {
+    date.format_localized("%A %-d %B %Y", chrono_locale(locale))
+        .to_string()
+}
+
 /// A span: "tisdag 29 juni 2027 kl. 10.00–11.30" when it ends the same day,
 /// otherwise both ends in full.
 pub fn span(start: DateTime<Utc>, end: DateTime<Utc>, tz: Tz, locale: Locale) -> String {

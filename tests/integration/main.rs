@@ -24,6 +24,7 @@ mod mail_faults;
 mod mail_injection;
 mod mail_snapshots;
 mod metrics;
+mod printing;
 mod privacy;
 mod public_flow;
 mod safety;

@@ -2,6 +2,7 @@
 //! `crate::db` and `crate::services`, not here.
 pub mod api_token;
 pub mod audit_entry;
+pub mod badge_print;
 pub mod event;
 pub mod form_submission;
 pub mod invitation;

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod checkin;
 pub mod events;
 pub mod invitations;
+pub mod printing;
 pub mod programme;
 pub mod session;
 
@@ -64,6 +65,15 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/admin/events/{slug}/duplicate", post(events::duplicate))
         .route("/admin/events/{slug}/emails", get(events::emails))
         .route("/admin/events/{slug}/programme", get(programme::page))
+        .route("/admin/events/{slug}/print", get(printing::page))
+        .route(
+            "/admin/events/{slug}/badges.pdf",
+            post(printing::badges_pdf),
+        )
+        .route(
+            "/admin/events/{slug}/attendance.pdf",
+            get(printing::attendance_pdf),
+        )
         .route(
             "/admin/events/{slug}/programme/{item}",
             post(programme::save_item),

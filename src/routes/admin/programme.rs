@@ -27,7 +27,7 @@ use crate::views::admin::programme::{self as view, ItemFormValues, Rejected};
 use crate::views::admin::sheets;
 
 /// Member municipalities by code.
-async fn member_names(state: &AppState) -> Result<HashMap<String, String>, AppError> {
+pub async fn member_names(state: &AppState) -> Result<HashMap<String, String>, AppError> {
     Ok(event_queries::member_municipalities(&state.db)
         .await?
         .into_iter()
@@ -218,26 +218,25 @@ pub async fn save_cap(
     Ok(Redirect::to(&format!("/admin/events/{slug}/programme?done=cap_saved")).into_response())
 }
 
-/// `GET /admin/events/{slug}/programme/{item}/{caterer|visitors}.{csv|xlsx}`.
+/// `GET /admin/events/{slug}/programme/{item}/{caterer|visitors}.{csv|xlsx|pdf}`.
 pub async fn list(
     who: CurrentOrganiser,
     State(state): State<AppState>,
     Path((slug, item_id, file)): Path<(String, i32, String)>,
     locale: Locale,
 ) -> Result<Response, AppError> {
-    let (kind, xlsx) = match file.as_str() {
-        "caterer.csv" => ("caterer", false),
-        "caterer.xlsx" => ("caterer", true),
-        "visitors.csv" => ("visitors", false),
-        "visitors.xlsx" => ("visitors", true),
-        _ => return Err(AppError::NotFound),
+    let Some((kind, format)) = file.split_once('.') else {
+        return Err(AppError::NotFound);
     };
+    if !matches!(kind, "caterer" | "visitors") || !matches!(format, "csv" | "xlsx" | "pdf") {
+        return Err(AppError::NotFound);
+    }
     let event = event_by_slug(&state, &slug).await?;
     let tz = format::zone(&event.time_zone);
     let members = member_names(&state).await?;
     let by = Organiser::in_back_office(&who.account);
     let now = Utc::now();
-    let (rows, widths, title) = if kind == "caterer" {
+    let (rows, widths, title, printed) = if kind == "caterer" {
         let sheet = items::caterer_sheet(&state.db, &event, item_id, &members, by, now)
             .await?
             .ok_or(AppError::NotFound)?;
@@ -246,6 +245,7 @@ pub async fn list(
             sheets::caterer(&sheet, tz, locale),
             &sheets::CATERER_WIDTHS[..],
             title,
+            crate::views::admin::printing::caterer(&sheet, &event, locale),
         )
     } else {
         let roster = items::visitor_list(&state.db, &event, item_id, by, now)
@@ -256,6 +256,7 @@ pub async fn list(
             sheets::visitors(&roster, &members, tz, now, locale),
             &sheets::VISITOR_WIDTHS[..],
             title,
+            crate::views::admin::printing::visitors(&roster, &event, &members, now, locale),
         )
     };
     let name = format!(
@@ -263,7 +264,17 @@ pub async fn list(
         crate::domain::event_form::slugify(&title),
         kind
     );
-    if xlsx {
+    if format == "pdf" {
+        let pdf = crate::pdf::lists::render(printed)
+            .await
+            .map_err(AppError::Internal)?;
+        return Ok(download(
+            "application/pdf",
+            &format!("{name}.pdf"),
+            Body::from(pdf),
+        ));
+    }
+    if format == "xlsx" {
         let bytes = table_xlsx(&title, widths, &rows).map_err(AppError::Internal)?;
         Ok(download(
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -199,6 +199,13 @@ pub fn edit(
                 (text_field(Field::AccessibilityNeeds, &locale.t("field.accessibility_needs"), None, &form.accessibility_needs, false, InputKind::TextArea, errors, locale))
                 button type="submit" { (locale.t("admin.save")) }
             }
+            @if row.status == crate::domain::event::RegistrationStatus::Confirmed {
+                form method="post" action={ "/admin/events/" (event.slug) "/badges.pdf" } class="inline-form" {
+                    input type="hidden" name="registration" value=(row.id);
+                    input type="hidden" name="start" value="1";
+                    button type="submit" class="button-secondary" { (locale.t("print.reprint")) }
+                }
+            }
             @if programme.iter().any(|item| item.choosable) {
                 h2 id="choices-title" { (locale.t("field.choices")) }
                 @if choices.is_empty() {

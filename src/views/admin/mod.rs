@@ -11,5 +11,6 @@ pub mod invitations;
 pub mod layout;
 pub mod login;
 pub mod overview;
+pub mod printing;
 pub mod programme;
 pub mod sheets;

@@ -139,9 +139,11 @@ fn roster_part(
         ul class="downloads" {
             li { a href={ (lists) "/visitors.csv" } { (locale.t("items.visitors_csv")) span class="visually-hidden" { ": " (item.title) } } }
             li { a href={ (lists) "/visitors.xlsx" } { (locale.t("items.visitors_xlsx")) span class="visually-hidden" { ": " (item.title) } } }
+            li { a href={ (lists) "/visitors.pdf" } { (locale.t("items.visitors_pdf")) span class="visually-hidden" { ": " (item.title) } } }
             @if item.is_meal {
                 li { a href={ (lists) "/caterer.csv" } { (locale.t("items.caterer_csv")) span class="visually-hidden" { ": " (item.title) } } }
                 li { a href={ (lists) "/caterer.xlsx" } { (locale.t("items.caterer_xlsx")) span class="visually-hidden" { ": " (item.title) } } }
+                li { a href={ (lists) "/caterer.pdf" } { (locale.t("items.caterer_pdf")) span class="visually-hidden" { ": " (item.title) } } }
             }
         }
         @if !roster.queued.is_empty() {
