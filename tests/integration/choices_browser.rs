@@ -228,6 +228,10 @@ async fn every_page_with_programme_choices_has_zero_axe_violations_and_fits_a_ph
                 "admin check-in per item",
                 format!("/admin/events/natverk/checkin?item={dinner}"),
             ),
+            (
+                "admin badges and lists",
+                "/admin/events/natverk/print".to_owned(),
+            ),
         ];
         for (name, path) in admin {
             b.goto(&app.url(&path)).await;
@@ -254,6 +258,16 @@ async fn every_page_with_programme_choices_has_zero_axe_violations_and_fits_a_ph
         .await;
         check(
             audit(&b, "admin programme page, settings with an error").await,
+            b.scrolls_sideways().await,
+        );
+        // The badge form with a start label beyond the sheet.
+        b.goto(&app.url("/admin/events/natverk/print")).await;
+        let start = b.client.find(Locator::Id("start")).await.unwrap();
+        start.clear().await.unwrap();
+        start.send_keys("99").await.unwrap();
+        submit(&b, "form[action$='/badges.pdf'] button[type=submit]").await;
+        check(
+            audit(&b, "admin badges, start label refused").await,
             b.scrolls_sideways().await,
         );
         // The organiser's choices form with an overlap error.
