@@ -134,6 +134,9 @@ pub async fn add(
     late: bool,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
+    if items.is_empty() {
+        return Ok(());
+    }
     let mut items = items.to_vec();
     items.sort_unstable();
     items.dedup();

@@ -92,13 +92,16 @@ pub async fn register_with(
     if !allowed {
         return Ok(RegisterOutcome::NotOpen(window));
     }
-    let offers = choices::offers(db, event.id).await?;
-    let by_registrant = options.by_organiser.is_none();
-    if let Err(problem) = choice::check(&offers, &[], &new.choices, now, by_registrant) {
-        return Ok(RegisterOutcome::Refused(FieldError {
-            field: Field::Choices,
-            problem,
-        }));
+    // No choices, nothing to check (and no query for the programme).
+    if !new.choices.is_empty() {
+        let offers = choices::offers(db, event.id).await?;
+        let by_registrant = options.by_organiser.is_none();
+        if let Err(problem) = choice::check(&offers, &[], &new.choices, now, by_registrant) {
+            return Ok(RegisterOutcome::Refused(FieldError {
+                field: Field::Choices,
+                problem,
+            }));
+        }
     }
     // A key replays only the same submission: under a used key (the Back
     // button restores the form with it), other data is a new submission.
