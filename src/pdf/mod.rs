@@ -6,7 +6,8 @@
 //! data as a JSON file it reads with `json("data.json")`. User text never
 //! becomes typst markup, so a name cannot inject anything. The fonts are
 //! bundled in the binary: DejaVu Sans (Latin, Greek, Cyrillic, Armenian,
-//! Georgian, Hebrew, Arabic and more), with typst's own fonts as a fallback.
+//! Georgian, Hebrew, Arabic and more). typst's own fonts (`typst-assets`)
+//! are left out: DejaVu covers more scripts, and they would add megabytes.
 pub mod badges;
 pub mod lists;
 
@@ -36,7 +37,6 @@ fn fonts() -> &'static Fonts {
         ];
         let fonts: Vec<Font> = bundled
             .into_iter()
-            .chain(typst_assets::fonts())
             .flat_map(|data| Font::iter(Bytes::new(data)))
             .collect();
         Fonts {
