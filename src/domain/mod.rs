@@ -4,6 +4,7 @@ pub mod choice;
 pub mod email;
 pub mod event;
 pub mod event_form;
+pub mod question;
 pub mod registration;
 pub mod role;
 pub mod status;

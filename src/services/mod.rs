@@ -7,5 +7,6 @@ pub mod events;
 pub mod exports;
 pub mod invitations;
 pub mod items;
+pub mod questions;
 pub mod registration;
 pub mod retention;
