@@ -219,3 +219,15 @@ pub async fn option_used(db: &impl ConnectionTrait, option_id: i32) -> Result<bo
         .await?
         > 0)
 }
+
+/// Deletes every answer of a registration (erasure on request).
+pub async fn erase_answers_of(
+    db: &impl ConnectionTrait,
+    registration_id: Uuid,
+) -> Result<u64, DbErr> {
+    Ok(answer::Entity::delete_many()
+        .filter(answer::Column::RegistrationId.eq(registration_id))
+        .exec(db)
+        .await?
+        .rows_affected)
+}

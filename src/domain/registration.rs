@@ -472,6 +472,39 @@ impl RegistrationForm {
     }
 }
 
+impl RegistrationForm {
+    /// [`RegistrationForm::parse`] with the answers to the event's
+    /// `questions` (their errors stand where the questions stand on the
+    /// form: before the consent).
+    pub fn parse_with(
+        &self,
+        is_member_code: impl Fn(&str) -> bool,
+        questions: &[super::question::Question],
+    ) -> Result<NewRegistration, Vec<FieldError>> {
+        let base = self.parse(is_member_code);
+        let answers = super::question::parse_answers(
+            questions,
+            &self.boxes,
+            super::question::Asker::Registrant,
+        );
+        match (base, answers) {
+            (Ok(mut new), Ok(answers)) => {
+                new.answers = answers;
+                Ok(new)
+            }
+            (base, answers) => {
+                let mut errors = base.err().unwrap_or_default();
+                let at = errors
+                    .iter()
+                    .position(|e| e.field == Field::Consent)
+                    .unwrap_or(errors.len());
+                errors.splice(at..at, answers.err().unwrap_or_default());
+                Err(errors)
+            }
+        }
+    }
+}
+
 impl EditForm {
     /// Parses an edit from the manage page.
     pub fn parse(&self) -> Result<RegistrationEdit, Vec<FieldError>> {

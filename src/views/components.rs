@@ -66,13 +66,20 @@ pub fn error_summary_with(errors: &FormErrors, questions: &[Question], locale: L
 /// How a text field is drawn.
 #[derive(Clone, Copy)]
 pub enum InputKind {
-    Text { autocomplete: &'static str },
+    Text {
+        autocomplete: &'static str,
+    },
     Email,
     Tel,
     TextArea,
     DateTime,
     Number,
     LongText,
+    /// A decimal number, typed as text (`inputmode="decimal"`), so the
+    /// browser neither rounds it nor refuses a decimal comma.
+    Decimal,
+    /// A calendar date (`YYYY-MM-DD`).
+    Date,
 }
 
 /// A labelled input with an optional hint and its error.
@@ -141,6 +148,8 @@ pub fn input_field(
                 InputKind::TextArea => textarea id=(id) name=(id) rows="3" required[required] aria-describedby=[described.as_deref()] aria-invalid=[invalid] { (value) },
                 InputKind::DateTime => input type="datetime-local" id=(id) name=(id) value=(value) required[required] aria-describedby=[described.as_deref()] aria-invalid=[invalid];,
                 InputKind::Number => input type="number" min="1" inputmode="numeric" id=(id) name=(id) value=(value) required[required] aria-describedby=[described.as_deref()] aria-invalid=[invalid];,
+                InputKind::Decimal => input type="text" inputmode="decimal" autocomplete="off" id=(id) name=(id) value=(value) required[required] aria-describedby=[described.as_deref()] aria-invalid=[invalid];,
+                InputKind::Date => input type="date" id=(id) name=(id) value=(value) required[required] aria-describedby=[described.as_deref()] aria-invalid=[invalid];,
                 InputKind::LongText => textarea id=(id) name=(id) rows="8" required[required] aria-describedby=[described.as_deref()] aria-invalid=[invalid] { (value) },
             }
         }
