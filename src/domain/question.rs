@@ -418,6 +418,8 @@ pub enum QuestionProblem {
     TypeChangeAnswered,
     /// The condition's question does not come earlier, or cannot be one.
     ConditionInvalid,
+    /// The position is not a whole number.
+    PositionInvalid,
     /// A follow-up would come before the question it depends on.
     FollowUpsBefore,
     /// People have answered: delete is refused (make it optional instead).
@@ -436,6 +438,7 @@ impl QuestionProblem {
             Self::OptionsMissing => "questions.problem.options_missing",
             Self::TypeChangeAnswered => "questions.problem.type_change_answered",
             Self::ConditionInvalid => "questions.problem.condition_invalid",
+            Self::PositionInvalid => "questions.problem.position_invalid",
             Self::FollowUpsBefore => "questions.problem.follow_ups_before",
             Self::DeleteAnswered => "questions.problem.delete_answered",
             Self::HasFollowUps => "questions.problem.has_follow_ups",
@@ -450,7 +453,7 @@ impl QuestionProblem {
             Self::OptionsMissing => "options",
             Self::TypeChangeAnswered => "kind",
             Self::ConditionInvalid => "condition",
-            Self::FollowUpsBefore => "position",
+            Self::PositionInvalid | Self::FollowUpsBefore => "position",
             Self::DeleteAnswered | Self::HasFollowUps => "delete",
         }
     }

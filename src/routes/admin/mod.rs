@@ -9,6 +9,7 @@ pub mod checkin;
 pub mod events;
 pub mod invitations;
 pub mod programme;
+pub mod questions;
 pub mod session;
 
 use axum::Router;
@@ -64,6 +65,22 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/admin/events/{slug}/duplicate", post(events::duplicate))
         .route("/admin/events/{slug}/emails", get(events::emails))
         .route("/admin/events/{slug}/programme", get(programme::page))
+        .route(
+            "/admin/events/{slug}/questions",
+            get(questions::page).post(questions::create),
+        )
+        .route(
+            "/admin/events/{slug}/questions/remind",
+            post(questions::remind),
+        )
+        .route(
+            "/admin/events/{slug}/questions/{id}",
+            post(questions::update),
+        )
+        .route(
+            "/admin/events/{slug}/questions/{id}/delete",
+            post(questions::delete),
+        )
         .route(
             "/admin/events/{slug}/programme/{item}",
             post(programme::save_item),

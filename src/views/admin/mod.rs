@@ -12,4 +12,5 @@ pub mod layout;
 pub mod login;
 pub mod overview;
 pub mod programme;
+pub mod questions;
 pub mod sheets;

@@ -65,6 +65,7 @@ pub fn render(who: &CurrentOrganiser, view: &Overview<'_>, locale: Locale) -> Ma
                         li { a href={ (base) "/attendees" } { (locale.t("admin.attendees.title")) } }
                         li { a href={ (base) "/invitations" } { (locale.t("admin.invite.title")) } }
                         li { a href={ (base) "/programme" } { (locale.t("items.title")) } }
+                        li { a href={ (base) "/questions" } { (locale.t("questions.title")) } }
                         li { a href={ (base) "/emails" } { (locale.t("admin.emails")) } }
                         li { a href={ (base) "/edit" } { (locale.t("admin.event.edit")) } }
                     }
