@@ -185,7 +185,15 @@ async fn save(
     };
     let saved = match draft_of(&form, current) {
         Ok(draft) => {
-            questions::save(&state.db, event.id, id, &draft, &who.account, Utc::now()).await?
+            questions::save(
+                &state.db,
+                event.id,
+                id,
+                &draft,
+                Some(&who.account),
+                Utc::now(),
+            )
+            .await?
         }
         Err(problem) => Err(problem),
     };
