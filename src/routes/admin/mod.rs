@@ -98,6 +98,10 @@ pub fn router(state: &AppState) -> Router<AppState> {
             post(attendees::change_choices),
         )
         .route(
+            "/admin/events/{slug}/registrations/{id}/answers",
+            post(attendees::save_answers),
+        )
+        .route(
             "/admin/events/{slug}/purge",
             get(events::purge_page).post(events::purge),
         )

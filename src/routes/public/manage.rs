@@ -242,6 +242,7 @@ pub async fn save_answers(
                 &managed.questions,
                 &answers,
                 crate::domain::question::Asker::Registrant,
+                None,
                 Utc::now(),
             )
             .await?;

@@ -176,6 +176,7 @@ pub async fn save_answers(
     questions: &[Question],
     answers: &Answers,
     asker: Asker,
+    by: Option<&crate::db::entities::organiser::Model>,
     now: DateTime<Utc>,
 ) -> Result<Edited, DbErr> {
     let txn = db::begin_write(db).await?;
@@ -194,6 +195,18 @@ pub async fn save_answers(
         .map(|q| q.id)
         .collect();
     crate::db::questions::replace_answers(&txn, registration_id, &scope, answers, now).await?;
+    if let Some(by) = by {
+        let target = current.id.to_string();
+        crate::services::audit::record(
+            &txn,
+            by,
+            "registration.answers",
+            &target,
+            &current.email,
+            now,
+        )
+        .await?;
+    }
     let mut touched: registration::ActiveModel = current.into();
     touched.updated_at = Set(now);
     touched.update(&txn).await?;

@@ -325,3 +325,24 @@ fn question_form(base: &str, page: &QuestionsPage<'_>, locale: Locale) -> Markup
         }
     }
 }
+
+/// The organiser's form of one person's answers on their edit page: every
+/// question, the organisers' own included.
+pub fn answers_form(
+    action: &str,
+    questions: &[Question],
+    values: &BTreeMap<String, String>,
+    errors: &crate::views::components::FormErrors,
+    locale: Locale,
+) -> Markup {
+    use crate::domain::question::Asker;
+    html! {
+        @if !questions.is_empty() {
+            h2 id="answers-title" { (locale.t("questions.admin.answers_title")) }
+            form method="post" action=(action) novalidate {
+                (crate::views::questions::questions_fieldset(questions, values, errors, Asker::Organiser, locale))
+                button type="submit" { (locale.t("questions.admin.answers_save")) }
+            }
+        }
+    }
+}
