@@ -26,6 +26,7 @@ mod metrics;
 mod privacy;
 mod public_flow;
 mod questions;
+mod questions_browser;
 mod safety;
 mod scale_out;
 mod test_command;
