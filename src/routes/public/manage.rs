@@ -31,6 +31,10 @@ async fn open(state: &AppState, token: &str) -> Result<Managed, AppError> {
         .ok_or(AppError::NotFound)
 }
 
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the parts of one page, each named"
+)]
 async fn render(
     state: &AppState,
     managed: &Managed,
