@@ -795,3 +795,153 @@ async fn a_required_question_added_later_asks_registrants_to_complete_and_the_re
         .await;
     assert!(texts(&admin, "#outstanding-count")[0].starts_with("1 "));
 }
+
+#[tokio::test]
+async fn the_api_shows_the_questions_and_takes_and_gives_answers_by_key() {
+    use serde_json::{Value, json};
+    let app = TestApp::spawn().await;
+    let client = organiser(&app).await;
+    app.create_event(&seminar("api", None)).await;
+    add_question(
+        &app,
+        &client,
+        "api",
+        "panel",
+        QuestionKind::YesNo,
+        "Paneldebatt?",
+        &[("position", "1")],
+    )
+    .await;
+    let panel = question(&app, "api", "panel").await;
+    let condition = format!("{}:yes", panel.id);
+    add_question(
+        &app,
+        &client,
+        "api",
+        "fraga",
+        QuestionKind::ShortText,
+        "Din fråga",
+        &[
+            ("position", "2"),
+            ("required", "yes"),
+            ("condition", &condition),
+        ],
+    )
+    .await;
+    add_question(
+        &app,
+        &client,
+        "api",
+        "buss",
+        QuestionKind::OneChoice,
+        "Buss",
+        &[("position", "3"), ("new_options", "A\nB")],
+    )
+    .await;
+    add_question(
+        &app,
+        &client,
+        "api",
+        "faktura",
+        QuestionKind::ShortText,
+        "Faktura",
+        &[
+            ("position", "4"),
+            ("audience", "organisers"),
+            ("sensitive", "yes"),
+        ],
+    )
+    .await;
+    let bus = question(&app, "api", "buss").await;
+    app.add_account("admin@example.org", Role::Admin).await;
+    let admin = app.login("admin@example.org").await;
+    let posted = app
+        .post_with(
+            &admin,
+            "/admin/api-tokens",
+            &[("name", "CRM"), ("scope", "read-write")],
+        )
+        .await;
+    let token = texts(&posted.body, "#new-token").join("");
+    let call = |method: reqwest::Method, path: &str, body: Option<Value>| {
+        let mut request = app
+            .client
+            .request(method, app.url(path))
+            .bearer_auth(&token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        async move {
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            let location = response
+                .headers()
+                .get("location")
+                .map(|v| v.to_str().unwrap().to_owned());
+            (
+                status,
+                location,
+                response.json::<Value>().await.unwrap_or(Value::Null),
+            )
+        }
+    };
+
+    let (status, _, event) = call(reqwest::Method::GET, "/api/v1/events/api", None).await;
+    assert_eq!(status, 200);
+    let questions = event["questions"].as_array().unwrap();
+    assert_eq!(questions.len(), 4);
+    assert_eq!(questions[1]["key"], "fraga");
+    assert_eq!(questions[1]["shown_if"], "panel");
+    assert_eq!(questions[1]["shown_when"], json!(["yes"]));
+    assert_eq!(questions[2]["options"][0]["label_sv"], "A");
+    assert_eq!(questions[3]["audience"], "organisers");
+
+    let person = |answers: Value| {
+        json!({
+            "name": "Anna Berg", "email": "anna@example.org", "municipality": "2580",
+            "role_title": "KSO", "answers": answers,
+        })
+    };
+    let path = "/api/v1/events/api/registrations";
+    let (status, _, problem) = call(
+        reqwest::Method::POST,
+        path,
+        Some(person(
+            json!({"panel": true, "fraga": "x".repeat(300), "okand": "?"}),
+        )),
+    )
+    .await;
+    assert_eq!(status, 422);
+    let fields: Vec<&str> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["answers.okand", "answers.fraga"]);
+
+    let (status, location, _) = call(
+        reqwest::Method::POST,
+        path,
+        Some(person(
+            json!({"panel": true, "fraga": "Elen?", "buss": bus.options[1].id, "faktura": "KS-1"}),
+        )),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let (_, _, registration) = call(reqwest::Method::GET, &location.unwrap(), None).await;
+    assert_eq!(
+        registration["answers"],
+        json!({"panel": true, "fraga": "Elen?", "buss": [bus.options[1].id], "faktura": "KS-1"})
+    );
+
+    let (_, openapi) = app.get("/api/v1/openapi.json").await;
+    let openapi: Value = serde_json::from_str(&openapi).unwrap();
+    let schemas = &openapi["components"]["schemas"];
+    assert!(
+        schemas["EventQuestion"].is_object(),
+        "the questions are documented"
+    );
+    assert!(schemas["NewRegistration"]["properties"]["answers"].is_object());
+    assert!(schemas["Registration"]["properties"]["answers"].is_object());
+}
