@@ -776,6 +776,38 @@ async fn a_required_question_added_later_asks_registrants_to_complete_and_the_re
         .collect();
     to.sort();
     assert_eq!(to, ["anna@example.org", "bo@example.org"]);
+    // The worker renders and sends them (as .eml files here).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let sent = anmalan::db::entities::outbox::Entity::find()
+            .filter(anmalan::db::entities::outbox::Column::Kind.eq(MessageKind::AnswersReminder))
+            .filter(
+                anmalan::db::entities::outbox::Column::Status
+                    .eq(anmalan::domain::status::OutboxStatus::Sent),
+            )
+            .all(&app.state.db)
+            .await
+            .unwrap()
+            .len();
+        if sent == 2 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the reminders are sent"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let mut found = 0;
+    for entry in std::fs::read_dir(app.outbox_dir()).unwrap() {
+        let raw = std::fs::read(entry.unwrap().path()).unwrap();
+        let email = crate::common::mail::Email::parse(&raw);
+        if email.subject.starts_with("Komplettera dina svar") {
+            assert!(email.text.contains("/r/"), "with a link to their page");
+            found += 1;
+        }
+    }
+    assert_eq!(found, 2);
 
     // Bo answers; Anna is the only one left.
     let saved = app
