@@ -99,7 +99,7 @@ async fn setup() -> (TestApp, reqwest::Client, String, String) {
         "ankomst",
         QuestionKind::Date,
         "När kommer du?",
-        &[("position", "4")],
+        &[("position", "4"), ("sensitive", "yes")],
     )
     .await;
     let follow_up = question(&app, "panel", "panelfraga").await;
@@ -264,6 +264,8 @@ async fn the_back_office_questions_page_has_no_axe_violations() {
     b.goto(&app.url("/admin/events/panel")).await;
     click(&b, "a[href='/admin/events/panel/questions']").await;
     b.wait_text("h1", "Frågor").await;
+    b.wait_text("#sensitive-export-title", "känsliga svar")
+        .await;
     problems.extend(audit(&b, "admin questions").await.1);
     let bus = question(&app, "panel", "buss").await;
     b.goto(&app.url(&format!("/admin/events/panel/questions?edit={}", bus.id)))

@@ -213,6 +213,16 @@ pub fn render(who: &CurrentOrganiser, page: &QuestionsPage<'_>, locale: Locale) 
                     }
                 }
             }
+            @if page.questions.iter().any(|q| q.sensitive) {
+                section aria-labelledby="sensitive-export-title" {
+                    h2 id="sensitive-export-title" { (locale.t("questions.admin.sensitive_export_title")) }
+                    p { (locale.t("questions.admin.sensitive_export_hint")) }
+                    ul {
+                        li { a href={ (base) "/attendees.csv?sensitive=1" } { (locale.t("questions.admin.sensitive_csv")) } }
+                        li { a href={ (base) "/attendees.xlsx?sensitive=1" } { (locale.t("questions.admin.sensitive_xlsx")) } }
+                    }
+                }
+            }
             (question_form(&base, page, locale))
         },
     )
