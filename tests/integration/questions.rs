@@ -630,13 +630,46 @@ async fn exports_carry_a_column_per_question_and_sensitive_answers_stay_out_of_d
         assert!(!header.iter().any(|h| h.contains("[halsa]")));
     }
 
-    // The door sees the bus, never the health.
+    // The organiser fills in their own question on the person's page.
+    let anna = anmalan::db::entities::registration::Entity::find()
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let admin_path = format!("/admin/events/kansligt/registrations/{}", anna.id);
+    let (_, edit) = app.get_with(&client, &admin_path).await;
+    assert!(edit.contains("Fakturareferens"));
+    let saved = app
+        .post_with(
+            &client,
+            &format!("{admin_path}/answers"),
+            &[
+                (&buss, "Flygbussen"),
+                (&halsa, "Pollenallergi"),
+                (&antal, "2,5"),
+                (&faktura, "KS-2027-1"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    assert_eq!(
+        answers_of(&app, stored_faktura).await[0]
+            .text_value
+            .as_deref(),
+        Some("KS-2027-1")
+    );
+    let (_, rows) =
+        csv_table(&download(&app, &client, "/admin/events/kansligt/attendees.csv").await);
+    assert_eq!(rows[0][13], "KS-2027-1");
+
+    // The door sees the bus, never the health nor the organisers' own.
     app.add_account("door@example.org", Role::Checkin).await;
     let door = app.login("door@example.org").await;
     let (status, checkin) = app.get_with(&door, "/admin/events/kansligt/checkin").await;
     assert_eq!(status, 200);
     assert!(checkin.contains("Flygbussen"));
     assert!(!checkin.contains("Pollenallergi") && !checkin.contains("hälsa"));
+    assert!(!checkin.contains("KS-2027-1"));
     let (status, _) = app
         .get_with(&door, "/admin/events/kansligt/questions")
         .await;
@@ -674,7 +707,7 @@ async fn exports_carry_a_column_per_question_and_sensitive_answers_stay_out_of_d
         .collect();
     let sensitive_id = questions.iter().find(|q| q.key == "halsa").unwrap().id;
     assert!(!left.contains(&sensitive_id));
-    assert_eq!(left.len(), 2, "the bus and the nights stay");
+    assert_eq!(left.len(), 3, "the bus, the nights and the reference stay");
     run(
         &app.state.db,
         rules,

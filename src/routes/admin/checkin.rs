@@ -114,8 +114,9 @@ pub async fn page(
     Ok(view::render(&who, &page, locale))
 }
 
-/// The rows with their answers to the event's questions that are not
-/// sensitive (a sensitive answer is not for the door).
+/// The rows with their answers to the event's public questions that are
+/// not sensitive: a sensitive answer is not for the door, and questions
+/// kept for organisers are not for door staff (the check-in role).
 async fn with_answers(
     state: &AppState,
     event_id: i32,
@@ -125,7 +126,7 @@ async fn with_answers(
     let questions: Vec<_> = crate::db::questions::for_event(&state.db, event_id)
         .await?
         .into_iter()
-        .filter(|q| !q.sensitive)
+        .filter(|q| !q.sensitive && q.audience == crate::domain::question::Audience::Public)
         .collect();
     if questions.is_empty() || rows.is_empty() {
         return Ok(rows);
