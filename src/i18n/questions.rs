@@ -85,3 +85,88 @@ pub fn cue(question: &Question, parent: &Question, locale: Locale) -> Option<Str
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::question::{Audience, QuestionOption};
+
+    fn question(id: i32, kind: QuestionKind, parent: Option<i32>, when: &[&str]) -> Question {
+        Question {
+            id,
+            key: format!("q{id}"),
+            kind,
+            label_sv: format!("Fråga {id}"),
+            label_en: String::new(),
+            help_sv: String::new(),
+            help_en: String::new(),
+            required: false,
+            position: id,
+            audience: Audience::Public,
+            sensitive: false,
+            parent_id: parent,
+            show_when: when.iter().map(|w| (*w).to_owned()).collect(),
+            options: vec![
+                QuestionOption {
+                    id: 7,
+                    label_sv: "Flygbussen".into(),
+                    label_en: "The airport bus".into(),
+                    archived: false,
+                },
+                QuestionOption {
+                    id: 8,
+                    label_sv: "Taxi".into(),
+                    label_en: String::new(),
+                    archived: false,
+                },
+            ],
+        }
+    }
+
+    #[test]
+    fn a_follow_up_reads_with_its_cue_in_either_language() {
+        let yes_no = question(1, QuestionKind::YesNo, None, &[]);
+        let choice = question(2, QuestionKind::OneChoice, None, &[]);
+        let after_yes = question(3, QuestionKind::ShortText, Some(1), &[WHEN_YES]);
+        let after_no = question(4, QuestionKind::ShortText, Some(1), &[WHEN_NO]);
+        let after_option = question(5, QuestionKind::ShortText, Some(2), &["7", "8"]);
+        assert_eq!(
+            cue(&after_yes, &yes_no, Locale::Sv).as_deref(),
+            Some("Om ja:")
+        );
+        assert_eq!(
+            cue(&after_no, &yes_no, Locale::En).as_deref(),
+            Some("If no:")
+        );
+        assert_eq!(
+            cue(&after_option, &choice, Locale::Sv).as_deref(),
+            Some("Om du svarat ”Flygbussen” eller ”Taxi”:")
+        );
+        assert_eq!(
+            cue(&after_option, &choice, Locale::En).as_deref(),
+            Some("If you answered ”The airport bus” or ”Taxi”:"),
+            "English falls back to the Swedish label"
+        );
+        assert_eq!(cue(&yes_no, &choice, Locale::Sv), None, "not a follow-up");
+    }
+
+    #[test]
+    fn answers_read_in_the_readers_language() {
+        let choice = question(2, QuestionKind::SeveralChoices, None, &[]);
+        let both = AnswerValue::Options(vec![7, 8]);
+        assert_eq!(answer_text(&both, &choice, Locale::Sv), "Flygbussen, Taxi");
+        assert_eq!(
+            answer_text(&both, &choice, Locale::En),
+            "The airport bus, Taxi"
+        );
+        assert_eq!(
+            answer_text(&AnswerValue::Number(2.5), &choice, Locale::Sv),
+            "2,5"
+        );
+        assert_eq!(
+            answer_text(&AnswerValue::Flag(false), &choice, Locale::En),
+            "No"
+        );
+        assert_eq!(heading(&choice, Locale::Sv), "Fråga 2 [q2]");
+    }
+}
