@@ -5,6 +5,7 @@ pub mod email;
 pub mod event;
 pub mod event_form;
 pub mod question;
+pub mod question_draft;
 pub mod registration;
 pub mod role;
 pub mod status;

@@ -27,6 +27,7 @@ mod privacy;
 mod public_flow;
 mod questions;
 mod questions_browser;
+mod questions_exports;
 mod safety;
 mod scale_out;
 mod test_command;

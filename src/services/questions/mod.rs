@@ -1,25 +1,23 @@
 //! An event's own questions, for organisers: define and edit them (a type
 //! cannot change once answered; a used option is archived, never deleted;
 //! renaming keeps an option's identity; every change is in the audit log),
-//! see who still has to answer a required question, and remind them.
-use std::collections::BTreeSet;
+//! from the back-office or an import file ([`import`]); see who still has
+//! to answer a required question, and remind them ([`reminders`]).
+pub mod import;
+pub mod reminders;
 
 use chrono::{DateTime, Utc};
+pub use import::apply_specs;
+pub use reminders::{outstanding, remind};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
     EntityTrait, QueryFilter,
 };
-use uuid::Uuid;
 
-use crate::db::entities::{organiser, outbox, question, question_option, registration};
-use crate::db::{self, events, questions as queries};
-use crate::domain::event::RegistrationStatus;
-use crate::domain::question::{
-    Asker, OptionDraft, Question, QuestionDraft, QuestionProblem, WHEN_NO, WHEN_YES, missing,
-};
-use crate::domain::status::MessageKind;
+use crate::db::entities::{organiser, question, question_option};
+use crate::db::{self, questions as queries};
+use crate::domain::question::{Question, QuestionDraft, QuestionProblem, WHEN_NO, WHEN_YES};
 use crate::services::audit;
-use crate::services::registration::announce::{Change, Link, announce};
 
 /// Saves a new question (`id` is `None`) or changes one, keeping the rules
 /// of editing after people have answered, with its audit entry in the same
@@ -330,168 +328,4 @@ pub async fn delete(
     audit::record(&txn, who, "question.delete", &target, &found.label_sv, now).await?;
     txn.commit().await?;
     Ok(Ok(()))
-}
-
-/// The active registrations of an event that still miss an answer to a
-/// required question they are shown, with the questions each misses.
-pub async fn outstanding(
-    db: &impl ConnectionTrait,
-    event_id: i32,
-) -> Result<Vec<(registration::Model, Vec<i32>)>, DbErr> {
-    let questions = queries::for_event(db, event_id).await?;
-    if !questions.iter().any(|q| q.required) {
-        return Ok(Vec::new());
-    }
-    let active = registration::Entity::find()
-        .filter(registration::Column::EventId.eq(event_id))
-        .filter(registration::Column::Status.ne(RegistrationStatus::Cancelled))
-        .filter(registration::Column::Email.ne(""))
-        .all(db)
-        .await?;
-    let answers = queries::answers_of_event(db, &questions, None).await?;
-    let empty = Default::default();
-    Ok(active
-        .into_iter()
-        .filter_map(|r| {
-            let own = answers.get(&r.id).unwrap_or(&empty);
-            let missing = missing(&questions, own, Asker::Registrant);
-            (!missing.is_empty()).then_some((r, missing))
-        })
-        .collect())
-}
-
-/// Emails each registrant who still misses a required answer a reminder
-/// with a link to their page: one per person, and none to a person already
-/// reminded since the questions they miss became required (pressing the
-/// button twice sends nothing more). Returns how many were written.
-pub async fn remind(
-    db: &DatabaseConnection,
-    event_id: i32,
-    who: &organiser::Model,
-    now: DateTime<Utc>,
-) -> Result<u64, DbErr> {
-    let txn = db::begin_write(db).await?;
-    // Two organisers pressing at once take turns here.
-    events::lock(&txn, event_id).await?;
-    let rows = queries::rows(&txn, event_id).await?;
-    let since = |ids: &[i32]| {
-        rows.iter()
-            .filter(|q| ids.contains(&q.id))
-            .filter_map(|q| q.required_since.or(Some(q.created_at)))
-            .max()
-    };
-    let mut sent = 0;
-    let outstanding = outstanding(&txn, event_id).await?;
-    let ids: BTreeSet<Uuid> = outstanding.iter().map(|(r, _)| r.id).collect();
-    let reminded: Vec<outbox::Model> = outbox::Entity::find()
-        .filter(outbox::Column::Kind.eq(MessageKind::AnswersReminder))
-        .filter(outbox::Column::RegistrationId.is_in(ids.iter().copied()))
-        .all(&txn)
-        .await?;
-    for (registration, missing) in outstanding {
-        let Some(stamp) = since(&missing) else {
-            continue;
-        };
-        let done_already = reminded
-            .iter()
-            .any(|row| row.registration_id == Some(registration.id) && row.created_at >= stamp);
-        if done_already {
-            continue;
-        }
-        announce(&txn, registration, Change::AnswersMissing, Link::Fresh, now).await?;
-        sent += 1;
-    }
-    audit::record(
-        &txn,
-        who,
-        "questions.remind",
-        &event_id.to_string(),
-        &format!("reminders written: {sent}"),
-        now,
-    )
-    .await?;
-    crate::mail::wake::commit(txn).await?;
-    Ok(sent)
-}
-
-/// Adds or updates the questions of an import file, in its order (the
-/// position is the place in the file), by the same rules as the
-/// back-office. A condition names an earlier question by key and its
-/// options by Swedish label. Fails with the question's key and the reason.
-pub async fn apply_specs(
-    db: &DatabaseConnection,
-    event_id: i32,
-    specs: &[crate::services::events::QuestionSpec],
-) -> anyhow::Result<()> {
-    for (index, spec) in specs.iter().enumerate() {
-        let all = queries::for_event(db, event_id).await?;
-        let current = all.iter().find(|q| q.key == spec.key);
-        let condition = match &spec.show_if {
-            None => None,
-            Some(parent_key) => {
-                let parent = all.iter().find(|q| &q.key == parent_key).ok_or_else(|| {
-                    anyhow::anyhow!(
-                        "question {}: show_if {parent_key:?} is not an earlier question",
-                        spec.key
-                    )
-                })?;
-                let when = spec
-                    .show_when
-                    .iter()
-                    .map(|w| match parent.options.iter().find(|o| &o.label_sv == w) {
-                        Some(option) => option.id.to_string(),
-                        None => w.clone(),
-                    })
-                    .collect();
-                Some((parent.id, when))
-            }
-        };
-        let mut existing = current
-            .map(|q| q.options.iter().filter(|o| !o.archived).collect::<Vec<_>>())
-            .unwrap_or_default()
-            .into_iter();
-        let mut options: Vec<OptionDraft> = spec
-            .options
-            .iter()
-            .map(|o| OptionDraft {
-                id: existing.next().map(|e| e.id),
-                label_sv: o.sv.clone(),
-                label_en: o.en.clone(),
-                remove: false,
-            })
-            .collect();
-        options.extend(existing.map(|e| OptionDraft {
-            id: Some(e.id),
-            label_sv: e.label_sv.clone(),
-            label_en: e.label_en.clone(),
-            remove: true,
-        }));
-        let draft = QuestionDraft {
-            key: spec.key.clone(),
-            kind: spec.kind,
-            label_sv: spec.label_sv.clone(),
-            label_en: spec.label_en.clone(),
-            help_sv: spec.help_sv.clone(),
-            help_en: spec.help_en.clone(),
-            required: spec.required,
-            position: i32::try_from(index + 1).unwrap_or(i32::MAX),
-            audience: spec.audience,
-            sensitive: spec.sensitive,
-            condition,
-            options,
-        };
-        if let Err(problem) = save(
-            db,
-            event_id,
-            current.map(|q| q.id),
-            &draft,
-            None,
-            Utc::now(),
-        )
-        .await?
-        {
-            anyhow::bail!("question {}: {problem:?}", spec.key);
-        }
-    }
-    Ok(())
 }
