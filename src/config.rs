@@ -61,6 +61,9 @@ pub struct MetricsSettings {
 pub struct PrivacySettings {
     pub erase_needs_after_days: u32,
     pub anonymise_after_days: u32,
+    /// Answers to questions marked sensitive are erased this long after the
+    /// event ends (their own period, apart from the diet's).
+    pub erase_sensitive_answers_after_days: u32,
 }
 
 #[derive(Debug, Clone)]
@@ -136,6 +139,7 @@ struct RawMetrics {
 struct RawPrivacy {
     erase_needs_after_days: u32,
     anonymise_after_days: u32,
+    erase_sensitive_answers_after_days: u32,
 }
 
 #[derive(Deserialize)]
@@ -323,6 +327,12 @@ impl Settings {
                 "must not be shorter than privacy.erase_needs_after_days",
             ));
         }
+        if raw.privacy.anonymise_after_days < raw.privacy.erase_sensitive_answers_after_days {
+            return Err(ConfigError::key(
+                "privacy.anonymise_after_days",
+                "must not be shorter than privacy.erase_sensitive_answers_after_days",
+            ));
+        }
         let mut allow = Vec::new();
         for address in raw
             .metrics
@@ -399,6 +409,7 @@ impl Settings {
             privacy: PrivacySettings {
                 erase_needs_after_days: raw.privacy.erase_needs_after_days,
                 anonymise_after_days: raw.privacy.anonymise_after_days,
+                erase_sensitive_answers_after_days: raw.privacy.erase_sensitive_answers_after_days,
             },
             metrics: MetricsSettings {
                 allow,

@@ -3,6 +3,7 @@
 pub mod choices;
 pub mod entities;
 pub mod events;
+pub mod questions;
 pub mod registrations;
 
 use std::str::FromStr;

@@ -4,6 +4,8 @@ pub mod choice;
 pub mod email;
 pub mod event;
 pub mod event_form;
+pub mod question;
+pub mod question_draft;
 pub mod registration;
 pub mod role;
 pub mod status;

@@ -135,6 +135,10 @@ pub struct NewRegistration {
     /// The programme items chosen, by id, ascending (checked against the
     /// event's items by `domain::choice::check`).
     pub choices: Vec<i32>,
+    /// The answers to the event's questions (parsed by
+    /// `domain::question::parse_answers`, which needs the event's
+    /// questions; empty until then).
+    pub answers: super::question::Answers,
 }
 
 impl NewRegistration {
@@ -148,7 +152,8 @@ impl NewRegistration {
                 self.email.normalized(),
                 &self.affiliation,
                 &self.details,
-                &self.choices
+                &self.choices,
+                &self.answers
             )
         )
     }
@@ -187,14 +192,25 @@ pub enum Field {
     Consent,
     /// The programme choices as a whole.
     Choices,
+    /// One of the organiser's own questions, by its id.
+    Question(i32),
     /// The form as a whole (its key, or its body), not one field.
     Form,
 }
 
 impl Field {
     /// The HTML `name` and `id` of the field.
-    pub fn id(self) -> &'static str {
+    pub fn id(self) -> String {
         match self {
+            Field::Question(id) => format!("q-{id}"),
+            field => field.fixed_id().to_owned(),
+        }
+    }
+
+    /// The `id` of a field of the registration form itself.
+    fn fixed_id(self) -> &'static str {
+        match self {
+            Field::Question(_) => "questions",
             Field::Name => "name",
             Field::Email => "email",
             Field::Municipality => "municipality",
@@ -259,7 +275,9 @@ impl FieldError {
     pub fn message_key(&self) -> String {
         let field = match self.field {
             Field::Form => "form",
-            field => field.id(),
+            // The message names the question: `%{label}` is filled in.
+            Field::Question(_) => return format!("questions.error.{}", self.problem.as_str()),
+            field => field.fixed_id(),
         };
         format!("error.{field}.{}", self.problem.as_str())
     }
@@ -447,8 +465,42 @@ impl RegistrationForm {
                 affiliation,
                 details,
                 choices: ticked_choices(&self.boxes),
+                answers: Default::default(),
             }),
             _ => Err(check.errors),
+        }
+    }
+}
+
+impl RegistrationForm {
+    /// [`RegistrationForm::parse`] with the answers to the event's
+    /// `questions` (their errors stand where the questions stand on the
+    /// form: before the consent).
+    pub fn parse_with(
+        &self,
+        is_member_code: impl Fn(&str) -> bool,
+        questions: &[super::question::Question],
+    ) -> Result<NewRegistration, Vec<FieldError>> {
+        let base = self.parse(is_member_code);
+        let answers = super::question::parse_answers(
+            questions,
+            &self.boxes,
+            super::question::Asker::Registrant,
+        );
+        match (base, answers) {
+            (Ok(mut new), Ok(answers)) => {
+                new.answers = answers;
+                Ok(new)
+            }
+            (base, answers) => {
+                let mut errors = base.err().unwrap_or_default();
+                let at = errors
+                    .iter()
+                    .position(|e| e.field == Field::Consent)
+                    .unwrap_or(errors.len());
+                errors.splice(at..at, answers.err().unwrap_or_default());
+                Err(errors)
+            }
         }
     }
 }

@@ -50,6 +50,8 @@ stored_enum!(
         ChoicesChanged = "choices-changed",
         Invitation = "invitation",
         InvitationReminder = "invitation-reminder",
+        /// A required question of the organiser's is still unanswered.
+        AnswersReminder = "answers-reminder",
     }
 );
 

@@ -2,6 +2,7 @@
 //! `sv.yml` and `en.yml` beside this file (rust-i18n, compiled in).
 
 pub mod format;
+pub mod questions;
 
 /// A language the interface speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]

@@ -186,7 +186,12 @@ fn letter(ctx: &MessageContext<'_>, locale: Locale) -> Letter {
                 .replace("%{item}", &note.item)
         })
         .collect();
-    let mut lead = vec![fill(locale.t(&format!("mail.{kind}.lead")), &pairs)];
+    // The reminder's words are with the questions' (`questions.mail`).
+    let text_key = |part: &str| match ctx.payload.kind {
+        MessageKind::AnswersReminder => format!("questions.mail.{part}"),
+        _ => format!("mail.{kind}.{part}"),
+    };
+    let mut lead = vec![fill(locale.t(&text_key("lead")), &pairs)];
     if ctx.payload.invite == Some(InviteKind::Request) {
         lead.push(locale.t("mail.invite_attached"));
     } else if ctx.payload.invite == Some(InviteKind::Cancel) {
@@ -207,7 +212,7 @@ fn letter(ctx: &MessageContext<'_>, locale: Locale) -> Letter {
     ));
     footer.push(locale.t("mail.footer"));
     Letter {
-        subject: fill(locale.t(&format!("mail.{kind}.subject")), &pairs),
+        subject: fill(locale.t(&text_key("subject")), &pairs),
         greeting: fill(locale.t("mail.greeting"), &pairs),
         lead,
         facts,

@@ -46,6 +46,10 @@ pub fn router(state: AppState) -> Router {
             axum::routing::post(public::manage::change_choices),
         )
         .route(
+            "/r/{token}/answers",
+            axum::routing::post(public::manage::save_answers),
+        )
+        .route(
             "/r/{token}/links/revoke",
             axum::routing::post(public::manage::revoke_links),
         )
@@ -92,6 +96,7 @@ pub fn router(state: AppState) -> Router {
         .route("/tillganglighet", get(public::pages::accessibility))
         .route("/static/app.css", get(public::pages::stylesheet))
         .route("/static/checkin.js", get(public::pages::checkin_script))
+        .route("/static/questions.js", get(public::pages::questions_script))
         .route("/healthz", get(health::healthz))
         .route("/metrics", get(metrics::metrics))
         .route("/readyz", get(health::readyz))

@@ -2,7 +2,7 @@
 //! API. Both read the registrations as one cursor in batches, so memory
 //! stays flat whatever the size of the event.
 use crate::domain::event::RegistrationStatus;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use axum::body::Bytes;
 use futures_util::Stream;
@@ -10,6 +10,7 @@ use sea_orm::{DatabaseConnection, EntityTrait, QuerySelect};
 
 use crate::db::entities::{event, municipality, programme_item, registration};
 use crate::domain::choice::{ChoiceLine, DietChoice};
+use crate::domain::question::{Answers, Question};
 use crate::export::{AttendeeRow, CsvChunks, Headers, write_xlsx};
 use crate::i18n::Locale;
 use crate::services::attendees::AttendeeFilter;
@@ -46,17 +47,31 @@ pub struct ExportQuery {
     /// `1` adds the diet columns.
     #[serde(default)]
     pub diet: Option<String>,
+    /// `1` adds the columns of the questions marked sensitive (left out
+    /// otherwise, for the same reason as the diet; audited as such).
+    #[serde(default)]
+    pub sensitive: Option<String>,
 }
 
 impl ExportQuery {
     pub fn with_diet(&self) -> bool {
         self.diet.as_deref() == Some("1")
     }
+
+    pub fn with_sensitive(&self) -> bool {
+        self.sensitive.as_deref() == Some("1")
+    }
 }
 
 /// The export's translated column headers: the fixed ones, a column per
-/// choosable programme item ("Middag [middag]"), then the diet if asked.
-fn headers(locale: Locale, items: &[programme_item::Model], with_diet: bool) -> Headers {
+/// choosable programme item, then the diet if asked, then a column per
+/// question ("Vilken buss? [buss]"; sensitive ones only if asked).
+fn headers(
+    locale: Locale,
+    items: &[programme_item::Model],
+    with_diet: bool,
+    questions: &[Question],
+) -> Headers {
     let fixed = [
         "field.name",
         "field.email",
@@ -79,6 +94,11 @@ fn headers(locale: Locale, items: &[programme_item::Model], with_diet: bool) -> 
         .into_iter()
         .chain(items.iter().map(|item| item.title.clone()))
         .chain(diet)
+        .chain(
+            questions
+                .iter()
+                .map(|q| crate::i18n::questions::heading(q, locale)),
+        )
         .collect()
 }
 
@@ -98,6 +118,10 @@ struct ExportContext {
     items: Vec<programme_item::Model>,
     choices: HashMap<uuid::Uuid, Vec<ChoiceLine>>,
     with_diet: bool,
+    /// The questions with a column, and every registration's answers.
+    questions: Vec<Question>,
+    answers: BTreeMap<uuid::Uuid, Answers>,
+    with_sensitive: bool,
     locale: Locale,
 }
 
@@ -145,10 +169,20 @@ impl ExportContext {
             crate::db::choices::lines_of_event(db, event.id).await?
         };
         let with_diet = query.with_diet();
+        let with_sensitive = query.with_sensitive();
+        let questions: Vec<Question> = crate::db::questions::for_event(db, event.id)
+            .await?
+            .into_iter()
+            .filter(|q| with_sensitive || !q.sensitive)
+            .collect();
+        let answers = crate::db::questions::answers_of_event(db, &questions, None).await?;
         Ok(Self {
             items,
             choices,
             with_diet,
+            questions,
+            answers,
+            with_sensitive,
             locale,
             event_id: event.id,
             filter: query.filter,
@@ -254,11 +288,30 @@ impl ExportContext {
             );
             cells.push(r.dietary_needs.clone().unwrap_or_default());
         }
+        let answers = self.answers.get(&r.id);
+        cells.extend(self.questions.iter().map(|q| {
+            answers
+                .and_then(|a| a.get(&q.id))
+                .map(|value| crate::i18n::questions::answer_text(value, q, self.locale))
+                .unwrap_or_default()
+        }));
         cells
     }
 
+    /// The audit action: the format, and what sensitive data was asked for.
+    fn action(&self, format: &str) -> String {
+        let mut action = format!("export.{format}");
+        if self.with_diet {
+            action.push_str("+diet");
+        }
+        if self.with_sensitive {
+            action.push_str("+sensitive");
+        }
+        action
+    }
+
     fn headers(&self) -> Headers {
-        headers(self.locale, &self.items, self.with_diet)
+        headers(self.locale, &self.items, self.with_diet, &self.questions)
     }
 
     fn row(&self, r: Exported) -> AttendeeRow {
@@ -299,12 +352,8 @@ pub async fn csv_stream(
     by: Actor<'_>,
 ) -> anyhow::Result<impl Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static> {
     let context = ExportContext::new(db, event, query, locale).await?;
-    let action = if context.with_diet {
-        "export.csv+diet"
-    } else {
-        "export.csv"
-    };
-    record(db, event, action, by).await?;
+    let action = context.action("csv");
+    record(db, event, &action, by).await?;
     let chunks = CsvChunks::new(&context.headers())?;
     let first = Bytes::copy_from_slice(chunks.header_bytes());
     let batches = context.spawn_batches(db.clone());
@@ -338,12 +387,8 @@ pub async fn xlsx_file(
     by: Actor<'_>,
 ) -> anyhow::Result<tokio::fs::File> {
     let context = ExportContext::new(db, event, query, locale).await?;
-    let action = if context.with_diet {
-        "export.xlsx+diet"
-    } else {
-        "export.xlsx"
-    };
-    record(db, event, action, by).await?;
+    let action = context.action("xlsx");
+    record(db, event, &action, by).await?;
     let file = tempfile::Builder::new().suffix(".xlsx").tempfile()?;
     let path = file.path().to_owned();
     let headers = context.headers();

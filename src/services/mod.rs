@@ -8,5 +8,6 @@ pub mod exports;
 pub mod invitations;
 pub mod items;
 pub mod printing;
+pub mod questions;
 pub mod registration;
 pub mod retention;

@@ -7,7 +7,8 @@ use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 
 use crate::config::PrivacySettings;
 use crate::db::entities::{
-    event, invitation, manage_link, outbox, programme_item, registration, sheet_download,
+    answer, event, invitation, manage_link, outbox, programme_item, question, registration,
+    sheet_download,
 };
 use crate::domain::status::OutboxStatus;
 use crate::services::audit;
@@ -16,6 +17,8 @@ use crate::services::audit;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RetentionReport {
     pub needs_erased: u64,
+    /// Answers to sensitive questions erased.
+    pub sensitive_answers_erased: u64,
     pub anonymised: u64,
     pub invitations_deleted: u64,
     pub emails_deleted: u64,
@@ -67,8 +70,13 @@ pub async fn run(
     // The caterer's sheets remembered for "what changed" hold names and
     // diets: they go with the needs.
     erase_sheet_memory(db, ended_before(needs_cutoff)).await?;
+    let sensitive_cutoff =
+        now - Duration::days(i64::from(rules.erase_sensitive_answers_after_days));
+    let sensitive_answers_erased =
+        erase_sensitive_answers(db, ended_before(sensitive_cutoff)).await?;
     let mut report = RetentionReport {
         needs_erased,
+        sensitive_answers_erased,
         ..RetentionReport::default()
     };
 
@@ -94,8 +102,9 @@ pub async fn run(
         db,
         "retention.run",
         &format!(
-            "needs erased: {}, anonymised: {}, invitations deleted: {}, emails deleted: {}",
+            "needs erased: {}, sensitive answers erased: {}, anonymised: {}, invitations deleted: {}, emails deleted: {}",
             report.needs_erased,
+            report.sensitive_answers_erased,
             report.anonymised,
             report.invitations_deleted,
             report.emails_deleted
@@ -104,6 +113,43 @@ pub async fn run(
     )
     .await?;
     Ok(report)
+}
+
+/// Deletes the answers to the sensitive questions of the events
+/// `event_ids` selects.
+async fn erase_sensitive_answers(
+    db: &impl sea_orm::ConnectionTrait,
+    event_ids: sea_orm::sea_query::SelectStatement,
+) -> Result<u64, DbErr> {
+    let sensitive = Query::select()
+        .column(question::Column::Id)
+        .from(question::Entity)
+        .and_where(question::Column::EventId.in_subquery(event_ids))
+        .and_where(Expr::col(question::Column::Sensitive).eq(true))
+        .to_owned();
+    Ok(answer::Entity::delete_many()
+        .filter(answer::Column::QuestionId.in_subquery(sensitive))
+        .exec(db)
+        .await?
+        .rows_affected)
+}
+
+/// Deletes every answer to the questions of the events `event_ids`
+/// selects (anonymising keeps no answer: any may be personal).
+async fn erase_all_answers(
+    db: &impl sea_orm::ConnectionTrait,
+    event_ids: sea_orm::sea_query::SelectStatement,
+) -> Result<u64, DbErr> {
+    let questions = Query::select()
+        .column(question::Column::Id)
+        .from(question::Entity)
+        .and_where(question::Column::EventId.in_subquery(event_ids))
+        .to_owned();
+    Ok(answer::Entity::delete_many()
+        .filter(answer::Column::QuestionId.in_subquery(questions))
+        .exec(db)
+        .await?
+        .rows_affected)
 }
 
 /// Deletes the remembered caterer's sheets of the events `event_ids`
@@ -142,6 +188,7 @@ async fn anonymise(
         .filter(manage_link::Column::RegistrationId.in_subquery(registrations))
         .exec(db)
         .await?;
+    erase_all_answers(db, event_ids.clone()).await?;
     Ok(registration::Entity::update_many()
         .col_expr(registration::Column::Name, Expr::value(""))
         .col_expr(registration::Column::Email, Expr::value(""))
@@ -206,6 +253,7 @@ pub async fn purge_event(
         .rows_affected;
     let report = RetentionReport {
         needs_erased: 0,
+        sensitive_answers_erased: 0,
         anonymised: anonymise(&txn, only).await?,
         invitations_deleted: invitation::Entity::delete_many()
             .filter(invitation::Column::EventId.eq(event_id))

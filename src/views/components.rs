@@ -2,6 +2,7 @@
 //! error tied together by `aria-describedby`, and the error summary.
 use maud::{Markup, html};
 
+use crate::domain::question::Question;
 use crate::domain::registration::{Field, FieldError};
 use crate::i18n::Locale;
 
@@ -18,6 +19,12 @@ impl FormErrors {
             .map(|e| locale.t(&e.message_key()))
     }
 
+    /// The message for one of the organiser's questions, naming it.
+    pub fn for_question(&self, question: &Question, locale: Locale) -> Option<String> {
+        self.for_field(Field::Question(question.id), locale)
+            .map(|m| m.replace("%{label}", crate::i18n::questions::label(question, locale)))
+    }
+
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
@@ -26,13 +33,29 @@ impl FormErrors {
 /// The box at the top of a form that lists every error and links to its
 /// field. It takes focus-worthy role="alert" so screen readers announce it.
 pub fn error_summary(errors: &FormErrors, locale: Locale) -> Markup {
+    error_summary_with(errors, &[], locale)
+}
+
+/// [`error_summary`] for a form with the organiser's questions, whose
+/// messages name the question.
+pub fn error_summary_with(errors: &FormErrors, questions: &[Question], locale: Locale) -> Markup {
+    let message = |error: &FieldError| {
+        let text = locale.t(&error.message_key());
+        match error.field {
+            Field::Question(id) => match questions.iter().find(|q| q.id == id) {
+                Some(q) => text.replace("%{label}", crate::i18n::questions::label(q, locale)),
+                None => text.replace("%{label}", ""),
+            },
+            _ => text,
+        }
+    };
     html! {
         @if !errors.is_empty() {
             div class="error-summary" role="alert" aria-labelledby="error-summary-title" tabindex="-1" id="error-summary" autofocus {
                 h2 id="error-summary-title" { (locale.t("form.error_summary")) }
                 ul {
                     @for error in &errors.0 {
-                        li { a href={ "#" (error.field.id()) } { (locale.t(&error.message_key())) } }
+                        li { a href={ "#" (error.field.id()) } { (message(error)) } }
                     }
                 }
             }
@@ -43,13 +66,20 @@ pub fn error_summary(errors: &FormErrors, locale: Locale) -> Markup {
 /// How a text field is drawn.
 #[derive(Clone, Copy)]
 pub enum InputKind {
-    Text { autocomplete: &'static str },
+    Text {
+        autocomplete: &'static str,
+    },
     Email,
     Tel,
     TextArea,
     DateTime,
     Number,
     LongText,
+    /// A decimal number, typed as text (`inputmode="decimal"`), so the
+    /// browser neither rounds it nor refuses a decimal comma.
+    Decimal,
+    /// A calendar date (`YYYY-MM-DD`).
+    Date,
 }
 
 /// A labelled input with an optional hint and its error.
@@ -66,7 +96,7 @@ pub fn text_field(
 ) -> Markup {
     let error = errors.for_field(field, locale);
     input_field(
-        field.id(),
+        &field.id(),
         label,
         hint,
         value,
@@ -118,6 +148,8 @@ pub fn input_field(
                 InputKind::TextArea => textarea id=(id) name=(id) rows="3" required[required] aria-describedby=[described.as_deref()] aria-invalid=[invalid] { (value) },
                 InputKind::DateTime => input type="datetime-local" id=(id) name=(id) value=(value) required[required] aria-describedby=[described.as_deref()] aria-invalid=[invalid];,
                 InputKind::Number => input type="number" min="1" inputmode="numeric" id=(id) name=(id) value=(value) required[required] aria-describedby=[described.as_deref()] aria-invalid=[invalid];,
+                InputKind::Decimal => input type="text" inputmode="decimal" autocomplete="off" id=(id) name=(id) value=(value) required[required] aria-describedby=[described.as_deref()] aria-invalid=[invalid];,
+                InputKind::Date => input type="date" id=(id) name=(id) value=(value) required[required] aria-describedby=[described.as_deref()] aria-invalid=[invalid];,
                 InputKind::LongText => textarea id=(id) name=(id) rows="8" required[required] aria-describedby=[described.as_deref()] aria-invalid=[invalid] { (value) },
             }
         }

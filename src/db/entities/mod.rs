@@ -1,5 +1,7 @@
 //! sea-orm entities, one per table, in the generated style. Behaviour lives in
 //! `crate::db` and `crate::services`, not here.
+pub mod answer;
+pub mod answer_option;
 pub mod api_token;
 pub mod audit_entry;
 pub mod badge_print;
@@ -14,6 +16,8 @@ pub mod organiser;
 pub mod organiser_session;
 pub mod outbox;
 pub mod programme_item;
+pub mod question;
+pub mod question_option;
 pub mod registration;
 pub mod registration_choice;
 pub mod setup_token;

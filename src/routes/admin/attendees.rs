@@ -302,6 +302,80 @@ pub async fn edit_page(
     .await
 }
 
+/// The form of the person's answers (every question, the organisers' own
+/// too), filled with `posted` after an error, else with what is stored.
+async fn answers_part(
+    state: &AppState,
+    event: &event::Model,
+    row: &crate::db::entities::registration::Model,
+    posted: Option<&std::collections::BTreeMap<String, String>>,
+    errors: &FormErrors,
+    locale: Locale,
+) -> Result<maud::Markup, AppError> {
+    let questions = crate::db::questions::for_event(&state.db, event.id).await?;
+    let stored = crate::db::questions::answers_of(&state.db, &questions, row.id).await?;
+    let stored = crate::views::questions::answer_values(&questions, &stored);
+    let action = format!(
+        "/admin/events/{}/registrations/{}/answers",
+        event.slug, row.id
+    );
+    Ok(crate::views::admin::questions::answers_form(
+        &action,
+        &questions,
+        posted.unwrap_or(&stored),
+        errors,
+        locale,
+    ))
+}
+
+/// `POST /admin/events/{slug}/registrations/{id}/answers`: an organiser
+/// changes a person's answers, their own questions' included (nothing is
+/// required of an organiser); audited.
+pub async fn save_answers(
+    who: CurrentOrganiser,
+    State(state): State<AppState>,
+    Path((slug, id)): Path<(String, uuid::Uuid)>,
+    locale: Locale,
+    Form(fields): Form<std::collections::BTreeMap<String, String>>,
+) -> Result<Response, AppError> {
+    use crate::domain::question::{Asker, parse_answers};
+    let event = event_by_slug(&state, &slug).await?;
+    let row = attendees::find(&state.db, &event, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let questions = crate::db::questions::for_event(&state.db, event.id).await?;
+    match parse_answers(&questions, &fields, Asker::Organiser) {
+        Ok(answers) => {
+            crate::services::registration::manage::save_answers(
+                &state.db,
+                row.id,
+                &questions,
+                &answers,
+                Asker::Organiser,
+                Some(&who.account),
+                Utc::now(),
+            )
+            .await?;
+            Ok(Redirect::to(&format!(
+                "/admin/events/{slug}/registrations/{id}#answers-title"
+            ))
+            .into_response())
+        }
+        Err(errors) => {
+            let errors = FormErrors(errors);
+            let programme = event_queries::programme(&state.db, event.id).await?;
+            let choices = crate::db::choices::lines(&state.db, row.id).await?;
+            let form = crate::services::registration::manage::edit_form(&row, &choices);
+            let answers =
+                answers_part(&state, &event, &row, Some(&fields), &errors, locale).await?;
+            let page = view::edit(
+                &who, &event, &row, &form, &errors, &programme, &choices, answers, locale,
+            );
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+    }
+}
+
 /// The edit page with the event's programme and the person's choices.
 async fn edit_view(
     state: &AppState,
@@ -314,7 +388,10 @@ async fn edit_view(
 ) -> Result<Response, AppError> {
     let programme = event_queries::programme(&state.db, event.id).await?;
     let choices = crate::db::choices::lines(&state.db, row.id).await?;
-    let page = view::edit(who, event, row, form, &errors, &programme, &choices, locale);
+    let answers = answers_part(state, event, row, None, &errors, locale).await?;
+    let page = view::edit(
+        who, event, row, form, &errors, &programme, &choices, answers, locale,
+    );
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {

@@ -68,8 +68,10 @@ pub async fn page(
             .map(|p| view::DoorRow {
                 arrived: p.choice.checked_in_at.is_some(),
                 registration: p.registration,
+                answers: Vec::new(),
             })
             .collect();
+        let rows = with_answers(&state, event.id, rows, locale).await?;
         let page = view::DoorPage {
             event: &event,
             q: &search.q,
@@ -90,8 +92,10 @@ pub async fn page(
         .map(|r| view::DoorRow {
             arrived: r.checked_in_at.is_some(),
             registration: r,
+            answers: Vec::new(),
         })
         .collect();
+    let rows = with_answers(&state, event.id, rows, locale).await?;
     let counts = attendees::status_counts(&state.db, event.id).await?;
     let arrived = registration::Entity::find()
         .filter(registration::Column::EventId.eq(event.id))
@@ -108,4 +112,41 @@ pub async fn page(
         item: None,
     };
     Ok(view::render(&who, &page, locale))
+}
+
+/// The rows with their answers to the event's public questions that are
+/// not sensitive: a sensitive answer is not for the door, and questions
+/// kept for organisers are not for door staff (the check-in role).
+async fn with_answers(
+    state: &AppState,
+    event_id: i32,
+    mut rows: Vec<view::DoorRow>,
+    locale: Locale,
+) -> Result<Vec<view::DoorRow>, AppError> {
+    let questions: Vec<_> = crate::db::questions::for_event(&state.db, event_id)
+        .await?
+        .into_iter()
+        .filter(|q| !q.sensitive && q.audience == crate::domain::question::Audience::Public)
+        .collect();
+    if questions.is_empty() || rows.is_empty() {
+        return Ok(rows);
+    }
+    let ids: Vec<uuid::Uuid> = rows.iter().map(|r| r.registration.id).collect();
+    let answers = crate::db::questions::answers_of_event(&state.db, &questions, Some(&ids)).await?;
+    for row in &mut rows {
+        let Some(own) = answers.get(&row.registration.id) else {
+            continue;
+        };
+        row.answers = questions
+            .iter()
+            .filter_map(|q| {
+                let value = own.get(&q.id)?;
+                Some((
+                    crate::i18n::questions::label(q, locale).to_owned(),
+                    crate::i18n::questions::answer_text(value, q, locale),
+                ))
+            })
+            .collect();
+    }
+    Ok(rows)
 }

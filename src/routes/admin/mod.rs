@@ -10,6 +10,7 @@ pub mod events;
 pub mod invitations;
 pub mod printing;
 pub mod programme;
+pub mod questions;
 pub mod session;
 
 use axum::Router;
@@ -75,6 +76,22 @@ pub fn router(state: &AppState) -> Router<AppState> {
             get(printing::attendance_pdf),
         )
         .route(
+            "/admin/events/{slug}/questions",
+            get(questions::page).post(questions::create),
+        )
+        .route(
+            "/admin/events/{slug}/questions/remind",
+            post(questions::remind),
+        )
+        .route(
+            "/admin/events/{slug}/questions/{id}",
+            post(questions::update),
+        )
+        .route(
+            "/admin/events/{slug}/questions/{id}/delete",
+            post(questions::delete),
+        )
+        .route(
             "/admin/events/{slug}/programme/{item}",
             post(programme::save_item),
         )
@@ -89,6 +106,10 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route(
             "/admin/events/{slug}/registrations/{id}/choices",
             post(attendees::change_choices),
+        )
+        .route(
+            "/admin/events/{slug}/registrations/{id}/answers",
+            post(attendees::save_answers),
         )
         .route(
             "/admin/events/{slug}/purge",

@@ -6,7 +6,8 @@ use sea_orm::{EntityTrait, QueryOrder};
 
 use super::ApiAuth;
 use super::model::{
-    EventDetail, EventList, EventSummary, Municipality, MunicipalityList, ProgrammeItem,
+    EventDetail, EventList, EventQuestion, EventSummary, Municipality, MunicipalityList,
+    ProgrammeItem,
 };
 use super::problem::{ApiError, Problem};
 use crate::db::entities::event;
@@ -79,7 +80,10 @@ pub async fn get(
             ProgrammeItem::new(item, waiting)
         })
         .collect();
+    let all = crate::db::questions::for_event(&state.db, event.id).await?;
+    let questions = all.iter().map(|q| EventQuestion::new(q, &all)).collect();
     Ok(Json(EventDetail {
+        questions,
         description: event.description.clone(),
         venue_address: event.venue_address.clone(),
         municipality_cap: event.municipality_cap,

@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use crate::db::entities::{event, programme_item, registration};
 use crate::domain::choice::{Allergen, ChoiceLine, ChoiceStatus, Diet, DietChoice};
+use crate::domain::question::{AnswerValue, Audience, Question, QuestionKind};
 use crate::services::attendees::{MunicipalityLine, StatusCounts};
 
 /// The state of a registration (the stored status).
@@ -129,6 +130,124 @@ pub struct EventDetail {
     pub programme: Vec<ProgrammeItem>,
     /// Each of the network's member municipalities, by name.
     pub by_municipality: Vec<MunicipalityCount>,
+    /// The event's own questions, in order; answered in a registration's
+    /// `answers` under their `key`.
+    pub questions: Vec<EventQuestion>,
+}
+
+/// One of an event's own questions.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventQuestion {
+    /// Stable within the event: the answer's name in `answers`.
+    pub key: String,
+    pub kind: QuestionKind,
+    pub label_sv: String,
+    pub label_en: String,
+    pub help_sv: String,
+    pub help_en: String,
+    /// Must be answered when shown (never blocks an organiser or the API).
+    pub required: bool,
+    /// `public`: on the form; `organisers`: filled in by organisers only.
+    pub audience: Audience,
+    /// Left out of default exports and check-in; erased early.
+    pub sensitive: bool,
+    /// The key of the earlier question whose answer shows this one.
+    pub shown_if: Option<String>,
+    /// The answers of `shown_if` that show it: `yes`/`no`, or option ids.
+    pub shown_when: Vec<String>,
+    /// The options of a choice question; answers name them by `id`.
+    pub options: Vec<QuestionChoice>,
+}
+
+/// An option of a choice question.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QuestionChoice {
+    pub id: i32,
+    pub label_sv: String,
+    pub label_en: String,
+    /// No longer offered (kept because it was chosen).
+    pub archived: bool,
+}
+
+impl EventQuestion {
+    /// The question as the API shows it; `all` names its parent.
+    pub fn new(question: &Question, all: &[Question]) -> Self {
+        Self {
+            key: question.key.clone(),
+            kind: question.kind,
+            label_sv: question.label_sv.clone(),
+            label_en: question.label_en.clone(),
+            help_sv: question.help_sv.clone(),
+            help_en: question.help_en.clone(),
+            required: question.required,
+            audience: question.audience,
+            sensitive: question.sensitive,
+            shown_if: question
+                .parent_id
+                .and_then(|p| all.iter().find(|q| q.id == p))
+                .map(|p| p.key.clone()),
+            shown_when: question.show_when.clone(),
+            options: question
+                .options
+                .iter()
+                .map(|o| QuestionChoice {
+                    id: o.id,
+                    label_sv: o.label_sv.clone(),
+                    label_en: o.label_en.clone(),
+                    archived: o.archived,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// An answer: text (and a date, `YYYY-MM-DD`), a number, yes/no, or the
+/// chosen option ids (one choice also takes a single id).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum Answer {
+    Flag(bool),
+    Number(f64),
+    Options(Vec<i32>),
+    Text(String),
+}
+
+impl Answer {
+    /// A stored answer as the API writes it.
+    pub fn from_value(value: &AnswerValue) -> Self {
+        match value {
+            AnswerValue::Text(text) => Answer::Text(text.clone()),
+            AnswerValue::Number(n) => Answer::Number(*n),
+            AnswerValue::Flag(flag) => Answer::Flag(*flag),
+            AnswerValue::Date(date) => Answer::Text(date.format("%Y-%m-%d").to_string()),
+            AnswerValue::Options(ids) => Answer::Options(ids.clone()),
+        }
+    }
+
+    /// The answer as the form's fields for `question`, so the API checks
+    /// answers exactly as the form does.
+    pub fn form_fields(&self, question: &Question) -> Vec<(String, String)> {
+        let name = question.input_id();
+        let ticked = crate::domain::registration::BOX_TICKED.to_owned();
+        match (self, question.kind) {
+            (Answer::Flag(true), _) => vec![(name, ticked)],
+            (Answer::Flag(false), _) => Vec::new(),
+            (Answer::Options(ids), QuestionKind::SeveralChoices) => ids
+                .iter()
+                .map(|id| (question.option_input(*id), ticked.clone()))
+                .collect(),
+            (Answer::Options(ids), _) => ids
+                .iter()
+                .map(|id| (name.clone(), id.to_string()))
+                .take(1)
+                .collect(),
+            (Answer::Number(n), QuestionKind::SeveralChoices) => {
+                vec![(question.option_input(*n as i32), ticked)]
+            }
+            (Answer::Number(n), _) => vec![(name, n.to_string())],
+            (Answer::Text(text), _) => vec![(name, text.clone())],
+        }
+    }
 }
 
 /// One item of an event's programme, with its seats when choosable.
@@ -234,6 +353,9 @@ pub struct Registration {
     pub accessibility_needs: Option<String>,
     /// The programme items chosen, by item id.
     pub choices: Vec<ChosenItem>,
+    /// The answers to the event's questions, by question key (only the
+    /// answered ones).
+    pub answers: std::collections::BTreeMap<String, Answer>,
     /// The language of the registrant's emails: `sv` or `en`.
     pub language: String,
     pub status: RegistrationState,
@@ -257,6 +379,7 @@ impl Registration {
             diet: diet.diet,
             allergens: diet.allergens,
             choices: choices.iter().map(ChosenItem::from).collect(),
+            answers: Default::default(),
             id: row.id,
             event: slug.to_owned(),
             status: row.status,
@@ -396,6 +519,11 @@ pub struct NewRegistration {
     /// items at the same time cannot both be chosen. A full item queues.
     #[serde(default)]
     pub choices: Option<Vec<i32>>,
+    /// Answers to the event's questions by key (see the event's
+    /// `questions`); checked as the form checks them. Organisers' own
+    /// questions may be answered too; required ones are not enforced.
+    #[serde(default)]
+    pub answers: Option<std::collections::BTreeMap<String, Answer>>,
     /// The language of the emails; Swedish when absent.
     #[serde(default)]
     pub language: Option<Language>,

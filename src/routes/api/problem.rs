@@ -152,7 +152,7 @@ impl FieldProblem {
     /// names.
     pub fn from_form(error: &FieldError, locale: Locale) -> Self {
         Self {
-            field: error.field.id().to_owned(),
+            field: error.field.id(),
             code: error.problem_code().to_owned(),
             detail: locale.t(&error.message_key()),
         }

@@ -94,12 +94,19 @@ pub async fn list(
         Default::default()
     };
     let choices = crate::db::choices::lines_of_event(&state.db, event.id).await?;
+    let questions = crate::db::questions::for_event(&state.db, event.id).await?;
+    let ids: Vec<uuid::Uuid> = rows.iter().map(|r| r.id).collect();
+    let mut answers =
+        crate::db::questions::answers_of_event(&state.db, &questions, Some(&ids)).await?;
     let items = rows
         .into_iter()
         .map(|row| {
             let position = positions.get(&row.id).copied();
             let chosen = choices.get(&row.id).map_or(&[][..], Vec::as_slice);
-            Registration::new(row, &slug, position, chosen)
+            let own = answers.remove(&row.id).unwrap_or_default();
+            let mut registration = Registration::new(row, &slug, position, chosen);
+            registration.answers = api_answers(&questions, &own);
+            registration
         })
         .collect();
     Ok(Json(RegistrationPage {
@@ -130,7 +137,27 @@ async fn load(
     let row = find(state, event, id).await?;
     let position = attendees::position(&state.db, &row).await?;
     let choices = crate::db::choices::lines(&state.db, row.id).await?;
-    Ok(Registration::new(row, &event.slug, position, &choices))
+    let questions = crate::db::questions::for_event(&state.db, event.id).await?;
+    let answers = crate::db::questions::answers_of(&state.db, &questions, row.id).await?;
+    let mut registration = Registration::new(row, &event.slug, position, &choices);
+    registration.answers = api_answers(&questions, &answers);
+    Ok(registration)
+}
+
+/// Stored answers by question key.
+fn api_answers(
+    questions: &[crate::domain::question::Question],
+    answers: &crate::domain::question::Answers,
+) -> std::collections::BTreeMap<String, super::model::Answer> {
+    questions
+        .iter()
+        .filter_map(|q| {
+            Some((
+                q.key.clone(),
+                super::model::Answer::from_value(answers.get(&q.id)?),
+            ))
+        })
+        .collect()
 }
 
 /// One registration.
@@ -280,6 +307,8 @@ pub async fn create(
     let members = &state.members;
     let parsed = form.parse(|code| members.iter().any(|m| m.code == code));
     let mut errors = too_long(&body, locale);
+    let questions = crate::db::questions::for_event(&state.db, event.id).await?;
+    let answers = answers_of_body(&body, &questions, &mut errors, locale);
     if let Err(form_errors) = &parsed {
         for error in form_errors {
             let problem = FieldProblem::from_form(error, locale);
@@ -289,7 +318,10 @@ pub async fn create(
         }
     }
     let new = match parsed {
-        Ok(new) if errors.is_empty() => new,
+        Ok(mut new) if errors.is_empty() => {
+            new.answers = answers;
+            new
+        }
         _ => return Err(ApiError::invalid(errors, locale)),
     };
     let mail_locale = match body.language {
@@ -415,7 +447,11 @@ pub async fn export_csv(
         account: &caller.0.account,
         via: Some(&caller.0.token.name),
     };
-    let query = exports::ExportQuery { filter, diet: None };
+    let query = exports::ExportQuery {
+        filter,
+        diet: None,
+        sensitive: None,
+    };
     let stream = exports::csv_stream(&state.db, &event, query, locale, by).await?;
     Ok((
         [
@@ -429,4 +465,48 @@ pub async fn export_csv(
         Body::from_stream(stream),
     )
         .into_response())
+}
+
+/// The body's answers, checked as the form checks them (an organiser's
+/// rules: organisers' own questions may be answered, nothing is required).
+/// Problems are named `answers.<key>`.
+fn answers_of_body(
+    body: &NewRegistration,
+    questions: &[crate::domain::question::Question],
+    errors: &mut Vec<FieldProblem>,
+    locale: Locale,
+) -> crate::domain::question::Answers {
+    let mut fields = std::collections::BTreeMap::new();
+    for (key, answer) in body.answers.iter().flatten() {
+        match questions.iter().find(|q| &q.key == key) {
+            Some(question) => fields.extend(answer.form_fields(question)),
+            None => errors.push(FieldProblem {
+                field: format!("answers.{key}"),
+                code: "invalid".to_owned(),
+                detail: locale.t("questions.error.invalid").replace("%{label}", key),
+            }),
+        }
+    }
+    let asker = crate::domain::question::Asker::Organiser;
+    match crate::domain::question::parse_answers(questions, &fields, asker) {
+        Ok(answers) => answers,
+        Err(problems) => {
+            for problem in problems {
+                let crate::domain::registration::Field::Question(id) = problem.field else {
+                    continue;
+                };
+                let Some(question) = questions.iter().find(|q| q.id == id) else {
+                    continue;
+                };
+                errors.push(FieldProblem {
+                    field: format!("answers.{}", question.key),
+                    code: problem.problem_code().to_owned(),
+                    detail: locale
+                        .t(&problem.message_key())
+                        .replace("%{label}", &question.key),
+                });
+            }
+            Default::default()
+        }
+    }
 }

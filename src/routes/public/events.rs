@@ -93,6 +93,7 @@ pub async fn render_event_page(
 ) -> Result<Markup, AppError> {
     let event = event.clone();
     let programme = events::programme(&state.db, event.id).await?;
+    let questions = crate::db::questions::for_event(&state.db, event.id).await?;
     let members = &state.members;
     let host = event
         .host_municipality_code
@@ -102,6 +103,7 @@ pub async fn render_event_page(
     let view = event_page::EventPage {
         event: &event,
         programme: &programme,
+        questions: &questions,
         host,
         members,
         window: window_of(&event, Utc::now()),

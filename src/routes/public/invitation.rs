@@ -111,7 +111,8 @@ pub async fn register(
     let mut form = posted.form;
     form.email = invitation.email.clone();
     let members = &state.members;
-    let parsed = form.parse(|code| members.iter().any(|m| m.code == code));
+    let questions = crate::db::questions::for_event(&state.db, event.id).await?;
+    let parsed = form.parse_with(|code| members.iter().any(|m| m.code == code), &questions);
     let (new, key) = match (parsed, key) {
         (Ok(new), Some(key)) if errors.is_empty() => (new, key),
         (parsed, key) => {

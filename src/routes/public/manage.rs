@@ -31,15 +31,22 @@ async fn open(state: &AppState, token: &str) -> Result<Managed, AppError> {
         .ok_or(AppError::NotFound)
 }
 
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the parts of one page, each named"
+)]
 async fn render(
     state: &AppState,
     managed: &Managed,
     token: &str,
     notice: Option<Notice>,
     form: &EditForm,
+    answer_values: Option<&std::collections::BTreeMap<String, String>>,
     errors: &FormErrors,
     locale: Locale,
 ) -> Result<Markup, AppError> {
+    let stored = crate::views::questions::answer_values(&managed.questions, &managed.answers);
+    let answer_values = answer_values.unwrap_or(&stored);
     let member_name = match &managed.registration.municipality_code {
         Some(code) => state
             .members
@@ -53,6 +60,7 @@ async fn render(
         token,
         notice,
         form,
+        answer_values,
         errors,
         member_name.as_deref(),
         &state.settings.server.base_url,
@@ -77,6 +85,7 @@ pub async fn show(
         &token,
         notice,
         &form,
+        None,
         &FormErrors::default(),
         locale,
     )
@@ -132,6 +141,7 @@ pub async fn edit(
                 &token,
                 None,
                 &form,
+                None,
                 &FormErrors(errors),
                 locale,
             )
@@ -198,11 +208,71 @@ pub async fn change_choices(
         &token,
         None,
         &form,
+        None,
         &FormErrors(errors),
         locale,
     )
     .await?;
     Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+}
+
+/// The manage page's answers form: one field per question (or option box).
+#[derive(Debug, Default, Deserialize)]
+pub struct AnswersForm {
+    #[serde(flatten)]
+    fields: std::collections::BTreeMap<String, String>,
+}
+
+/// `POST /r/{token}/answers`: change the answers to the organiser's
+/// questions; an invalid answer comes back with everything as typed.
+pub async fn save_answers(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    locale: Locale,
+    posted: PostedForm<AnswersForm>,
+) -> Result<Response, AppError> {
+    let managed = open(&state, &token).await?;
+    let mut errors = posted.form_errors(false);
+    let parsed = crate::domain::question::parse_answers(
+        &managed.questions,
+        &posted.form.fields,
+        crate::domain::question::Asker::Registrant,
+    );
+    match parsed {
+        Ok(answers) if errors.is_empty() => {
+            let outcome = manage::save_answers(
+                &state.db,
+                managed.registration.id,
+                &managed.questions,
+                &answers,
+                crate::domain::question::Asker::Registrant,
+                None,
+                Utc::now(),
+            )
+            .await?;
+            let notice = match outcome {
+                Edited::Saved => Notice::AnswersSaved,
+                Edited::Cancelled | Edited::Missing => Notice::NotSavedCancelled,
+            };
+            Ok(Redirect::to(&format!("/r/{token}?done={}", notice.as_str())).into_response())
+        }
+        parsed => {
+            errors.extend(parsed.err().unwrap_or_default());
+            let form = manage::edit_form(&managed.registration, &managed.choices);
+            let page = render(
+                &state,
+                &managed,
+                &token,
+                None,
+                &form,
+                Some(&posted.form.fields),
+                &FormErrors(errors),
+                locale,
+            )
+            .await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+    }
 }
 
 /// `POST /r/{token}/links/revoke`: every other link stops working.

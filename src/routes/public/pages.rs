@@ -40,3 +40,15 @@ pub async fn checkin_script() -> impl IntoResponse {
         include_str!("../../views/checkin.js"),
     )
 }
+
+/// `GET /static/questions.js`: hides follow-up questions whose condition is
+/// unmet (the form works without it).
+pub async fn questions_script() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../views/questions.js"),
+    )
+}

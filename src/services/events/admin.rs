@@ -63,6 +63,7 @@ pub fn form_from(event: &event::Model, programme: &[programme_item::Model]) -> E
 
 fn spec_from(checked: &CheckedEvent, slug: String, status: EventStatus) -> EventSpec {
     EventSpec {
+        questions: Vec::new(),
         slug,
         kind: checked.kind,
         title: checked.title.clone(),

@@ -2,8 +2,11 @@
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, Weekday};
 use sea_orm::DatabaseConnection;
 
-use super::import::{ChoiceSpec, EventSpec, ProgrammeSpec, default_time_zone, import};
+use super::import::{
+    ChoiceSpec, EventSpec, ProgrammeSpec, QuestionSpec, default_time_zone, import,
+};
 use crate::domain::event::{EventKind, EventStatus, Visibility};
+use crate::domain::question::{Audience, QuestionKind, WHEN_YES};
 
 /// The next 6 April on or after `today`.
 fn next_april_6(today: NaiveDate) -> NaiveDate {
@@ -57,6 +60,7 @@ pub fn demo_specs(today: NaiveDate) -> Vec<EventSpec> {
         };
     vec![
         EventSpec {
+            questions: lulea_questions(),
             slug: format!("natverksmote-lulea-{}", lulea.year()),
             kind: EventKind::NetworkMeeting,
             title: "Nätverksmöte i Luleå: Basindustrin i IT-samhället".into(),
@@ -88,6 +92,7 @@ pub fn demo_specs(today: NaiveDate) -> Vec<EventSpec> {
             ],
         },
         EventSpec {
+            questions: Vec::new(),
             slug: format!("almedalen-{}", visby.year()),
             kind: EventKind::Seminar,
             title: "Industrikommunerna – Sveriges tillväxtmotor".into(),
@@ -115,6 +120,41 @@ pub fn demo_specs(today: NaiveDate) -> Vec<EventSpec> {
             ],
         },
     ]
+}
+
+/// The Luleå meeting's two questions: whether you join the panel debate,
+/// and, only if you do, what you want to ask the panel.
+fn lulea_questions() -> Vec<QuestionSpec> {
+    let question = |key: &str, kind, sv: &str, en: &str| QuestionSpec {
+        key: key.to_owned(),
+        kind,
+        label_sv: sv.to_owned(),
+        label_en: en.to_owned(),
+        help_sv: String::new(),
+        help_en: String::new(),
+        required: false,
+        audience: Audience::Public,
+        sensitive: false,
+        show_if: None,
+        show_when: Vec::new(),
+        options: Vec::new(),
+    };
+    let panel = question(
+        "paneldebatt",
+        QuestionKind::YesNo,
+        "Vill du delta i paneldebatten?",
+        "Would you like to take part in the panel debate?",
+    );
+    let mut topic = question(
+        "panelfraga",
+        QuestionKind::ShortText,
+        "Vilken fråga vill du ställa till panelen?",
+        "What would you like to ask the panel?",
+    );
+    topic.required = true;
+    topic.show_if = Some("paneldebatt".to_owned());
+    topic.show_when = vec![WHEN_YES.to_owned()];
+    vec![panel, topic]
 }
 
 /// Loads (or refreshes) the demo events.

@@ -51,6 +51,13 @@ pub struct EventSpec {
     pub municipality_cap: Option<u32>,
     #[serde(default)]
     pub programme: Vec<ProgrammeSpec>,
+    /// The event's own questions, matched by `key`: an import adds the new
+    /// ones and updates the others by the back-office's rules (a type does
+    /// not change once answered; options are matched by their place in the
+    /// list, so rewording one keeps its answers). Questions not in the file
+    /// are left as they are. The back-office's event form leaves them alone.
+    #[serde(default)]
+    pub questions: Vec<QuestionSpec>,
     /// Keep the stored cap and each item's key and choice settings (matched
     /// by title) instead of taking them from this spec: the back-office's
     /// event form, which edits neither, sets it.
@@ -73,6 +80,54 @@ pub struct ChoiceSpec {
     /// After this local time only organisers change the choice.
     #[serde(default, deserialize_with = "optional_local_time")]
     pub deadline: Option<NaiveDateTime>,
+}
+
+/// One of the event's own questions, as written in an import file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuestionSpec {
+    /// Stable within the event: a-z, 0-9, `_` and `-`.
+    pub key: String,
+    /// `short-text`, `long-text`, `number`, `yes-no`, `one-choice`,
+    /// `several-choices` or `date`.
+    pub kind: crate::domain::question::QuestionKind,
+    pub label_sv: String,
+    #[serde(default)]
+    pub label_en: String,
+    #[serde(default)]
+    pub help_sv: String,
+    #[serde(default)]
+    pub help_en: String,
+    #[serde(default)]
+    pub required: bool,
+    /// `public` (the default) or `organisers`.
+    #[serde(default = "public_audience")]
+    pub audience: crate::domain::question::Audience,
+    #[serde(default)]
+    pub sensitive: bool,
+    /// The key of an earlier question in the file whose answer shows this
+    /// one…
+    #[serde(default)]
+    pub show_if: Option<String>,
+    /// …when it is one of these: `yes`/`no`, or options by Swedish label.
+    #[serde(default)]
+    pub show_when: Vec<String>,
+    /// The options of a choice question, in order.
+    #[serde(default)]
+    pub options: Vec<OptionSpec>,
+}
+
+/// An option of a choice question.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OptionSpec {
+    pub sv: String,
+    #[serde(default)]
+    pub en: String,
+}
+
+fn public_audience() -> crate::domain::question::Audience {
+    crate::domain::question::Audience::Public
 }
 
 /// One programme item, times local to the event's time zone.
@@ -204,7 +259,14 @@ fn to_utc(tz: Tz, local: NaiveDateTime, what: &str) -> anyhow::Result<DateTime<U
 /// Creates the event with the spec's slug, or updates it in place; the
 /// programme is replaced. Checks the spec first and names what is wrong.
 pub async fn import(db: &DatabaseConnection, spec: &EventSpec) -> anyhow::Result<Imported> {
-    save(db, None, spec, None).await
+    let imported = save(db, None, spec, None).await?;
+    if !spec.questions.is_empty() {
+        let event = events::find_by_slug(db, &spec.slug)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("the event {} was not saved", spec.slug))?;
+        crate::services::questions::apply_specs(db, event.id, &spec.questions).await?;
+    }
+    Ok(imported)
 }
 
 /// The audit entry an organiser's save writes in its transaction: the
@@ -399,5 +461,6 @@ mod tests {
         let spec = parse_spec(include_str!("../../../config/event.example.toml")).unwrap();
         assert_eq!(spec.kind, EventKind::Seminar);
         assert!(!spec.programme.is_empty());
+        assert_eq!(spec.questions.len(), 3);
     }
 }

@@ -10,5 +10,6 @@ pub mod programme;
 
 pub use demo::{demo_specs, load_demo};
 pub use import::{
-    ChoiceSpec, EventSpec, Imported, ProgrammeOutside, ProgrammeSpec, import, parse_spec, save,
+    ChoiceSpec, EventSpec, Imported, OptionSpec, ProgrammeOutside, ProgrammeSpec, QuestionSpec,
+    import, parse_spec, save,
 };

@@ -37,6 +37,9 @@ pub enum Change {
     LinkAgain,
     /// An organiser sent the confirmation (or waitlist notice) again.
     Resent,
+    /// An organiser reminded them to answer a question added or made
+    /// required after they registered.
+    AnswersMissing,
 }
 
 /// Which manage link the email carries.
@@ -117,6 +120,7 @@ fn message_for(change: Change, status: RegistrationStatus) -> Message {
             ..plain(MessageKind::EventCancelled)
         },
         Change::LinkAgain => plain(MessageKind::LinkAgain),
+        Change::AnswersMissing => plain(MessageKind::AnswersReminder),
     }
 }
 

@@ -13,6 +13,7 @@ use crate::db::entities::{event, programme_item, registration};
 use crate::db::{self, events, registrations};
 use crate::domain::choice::ChoiceLine;
 use crate::domain::event::RegistrationStatus;
+use crate::domain::question::{Answers, Asker, Question};
 use crate::domain::registration::{
     BOX_TICKED, EditForm, RegistrationEdit, allergen_box, choice_box,
 };
@@ -29,6 +30,18 @@ pub struct Managed {
     pub programme: Vec<programme_item::Model>,
     /// The registration's choices that still stand, by item id.
     pub choices: Vec<ChoiceLine>,
+    /// The event's own questions, in order.
+    pub questions: Vec<Question>,
+    /// The registration's answers to them.
+    pub answers: Answers,
+}
+
+impl Managed {
+    /// The required questions shown to the registrant that they have not
+    /// answered (added or made required after they registered).
+    pub fn missing_answers(&self) -> Vec<i32> {
+        crate::domain::question::missing(&self.questions, &self.answers, Asker::Registrant)
+    }
 }
 
 /// Finds the registration a manage token opens, or `None` for any unknown
@@ -46,12 +59,16 @@ pub async fn open(db: &impl ConnectionTrait, token: &str) -> Result<Option<Manag
     let waitlist_position = registrations::waitlist_position(db, &registration).await?;
     let programme = events::programme(db, event.id).await?;
     let choices = crate::db::choices::lines(db, registration.id).await?;
+    let questions = crate::db::questions::for_event(db, event.id).await?;
+    let answers = crate::db::questions::answers_of(db, &questions, registration.id).await?;
     Ok(Some(Managed {
         registration,
         event,
         waitlist_position,
         programme,
         choices,
+        questions,
+        answers,
     }))
 }
 
@@ -145,6 +162,55 @@ pub(super) async fn edit_in(
     active.updated_at = Set(now);
     let saved = active.update(txn).await?;
     announce(txn, saved, Change::Edited { renamed }, link, now).await?;
+    Ok(Edited::Saved)
+}
+
+/// Saves the answers to the questions `asker` is asked (the others keep
+/// theirs; answers to questions not shown were dropped by the parsing).
+/// Changing an answer sends no email: it changes nothing the registrant
+/// was told, and a form of many questions would send many. A cancelled
+/// registration cannot be changed.
+pub async fn save_answers(
+    db: &DatabaseConnection,
+    registration_id: uuid::Uuid,
+    questions: &[Question],
+    answers: &Answers,
+    asker: Asker,
+    by: Option<&crate::db::entities::organiser::Model>,
+    now: DateTime<Utc>,
+) -> Result<Edited, DbErr> {
+    let txn = db::begin_write(db).await?;
+    let Some(current) = registration::Entity::find_by_id(registration_id)
+        .one(&txn)
+        .await?
+    else {
+        return Ok(Edited::Missing);
+    };
+    if current.status == RegistrationStatus::Cancelled {
+        return Ok(Edited::Cancelled);
+    }
+    let scope = questions
+        .iter()
+        .filter(|q| q.asked_of(asker))
+        .map(|q| q.id)
+        .collect();
+    crate::db::questions::replace_answers(&txn, registration_id, &scope, answers, now).await?;
+    if let Some(by) = by {
+        let target = current.id.to_string();
+        crate::services::audit::record(
+            &txn,
+            by,
+            "registration.answers",
+            &target,
+            &current.email,
+            now,
+        )
+        .await?;
+    }
+    let mut touched: registration::ActiveModel = current.into();
+    touched.updated_at = Set(now);
+    touched.update(&txn).await?;
+    txn.commit().await?;
     Ok(Edited::Saved)
 }
 
@@ -344,9 +410,22 @@ pub async fn data_export(
         })
         .collect();
     let diet = crate::domain::choice::DietChoice::from_stored(r.diet.as_deref(), &r.allergens);
+    // Every answer, the organisers' own questions' too: all that is stored.
+    let answers: Vec<serde_json::Value> = managed
+        .questions
+        .iter()
+        .filter_map(|q| {
+            let value = managed.answers.get(&q.id)?;
+            let locale = crate::i18n::Locale::parse(&r.locale).unwrap_or_default();
+            Some(serde_json::json!({
+                "key": q.key, "question": crate::i18n::questions::label(q, locale),
+                "value": value, "text": crate::i18n::questions::answer_text(value, q, locale),
+            }))
+        })
+        .collect();
     Ok(serde_json::json!({
         "registration": {
-            "diet": diet.diet, "allergens": diet.allergens, "choices": choices,
+            "diet": diet.diet, "allergens": diet.allergens, "choices": choices, "answers": answers,
             "id": r.id, "name": r.name, "email": r.email,
             "municipality_code": r.municipality_code, "organisation": r.organisation,
             "affiliation": affiliation, "role_title": r.role_title, "phone": r.phone,
@@ -400,6 +479,7 @@ pub async fn erase(
     row.manage_token_hash = Set(ManageToken::generate().hash());
     row.updated_at = Set(now);
     row.update(&txn).await?;
+    crate::db::questions::erase_answers_of(&txn, registration_id).await?;
     registrations::revoke_links(&txn, registration_id, None).await?;
     // Sent emails keep no address; unsent ones are dropped, except the
     // CANCEL, which still has to reach the calendar and forgets the address

@@ -248,6 +248,8 @@ async fn register_once(
         .await?;
     registrations::add_link(&txn, saved.id, &token, now).await?;
     choices::add(&txn, &saved, &new.choices, false, now).await?;
+    let answered = new.answers.keys().copied().collect();
+    crate::db::questions::replace_answers(&txn, saved.id, &answered, &new.answers, now).await?;
 
     let saved = announce(&txn, saved, Change::Registered, Link::Current(&token), now).await?;
     mark_invitation_registered(&txn, options.invitation, saved.id, now).await?;

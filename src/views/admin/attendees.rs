@@ -174,6 +174,7 @@ pub fn edit(
     errors: &FormErrors,
     programme: &[crate::db::entities::programme_item::Model],
     choices: &[crate::domain::choice::ChoiceLine],
+    answers: Markup,
     locale: Locale,
 ) -> Markup {
     use crate::domain::registration::Field;
@@ -225,6 +226,7 @@ pub fn edit(
                     button type="submit" { (locale.t("choice.change")) }
                 }
             }
+            (answers)
         },
     )
 }

@@ -12,6 +12,9 @@ use crate::views::admin::layout::admin_page;
 pub struct DoorRow {
     pub registration: registration::Model,
     pub arrived: bool,
+    /// Answers to the event's questions that are not sensitive, as
+    /// (question, answer): sensitive ones never reach the door.
+    pub answers: Vec<(String, String)>,
 }
 
 /// What the check-in page shows.
@@ -74,7 +77,12 @@ pub fn render(who: &CurrentOrganiser, page: &DoorPage<'_>, locale: Locale) -> Ma
                     li {
                         // Each piece of user text in its own <bdi>, so that
                         // right-to-left text cannot reorder what follows it.
-                        span class="who" { strong { bdi { (row.name) } } br; span class="hint" { bdi { (row.organisation.clone().or_else(|| row.municipality_code.clone()).unwrap_or_default()) } " · " bdi { (row.role_title) } } }
+                        span class="who" {
+                            strong { bdi { (row.name) } } br; span class="hint" { bdi { (row.organisation.clone().or_else(|| row.municipality_code.clone()).unwrap_or_default()) } " · " bdi { (row.role_title) } }
+                            @for (question, answer) in &door.answers {
+                                br; span class="hint answer" { (question) ": " bdi { (answer) } }
+                            }
+                        }
                         form method="post" action=(tap(row, door.arrived)) class="inline-form" {
                             input type="hidden" name="q" value=(q);
                             @if door.arrived {

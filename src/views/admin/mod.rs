@@ -13,4 +13,5 @@ pub mod login;
 pub mod overview;
 pub mod printing;
 pub mod programme;
+pub mod questions;
 pub mod sheets;

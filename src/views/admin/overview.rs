@@ -66,6 +66,7 @@ pub fn render(who: &CurrentOrganiser, view: &Overview<'_>, locale: Locale) -> Ma
                         li { a href={ (base) "/invitations" } { (locale.t("admin.invite.title")) } }
                         li { a href={ (base) "/programme" } { (locale.t("items.title")) } }
                         li { a href={ (base) "/print" } { (locale.t("print.title")) } }
+                        li { a href={ (base) "/questions" } { (locale.t("questions.title")) } }
                         li { a href={ (base) "/emails" } { (locale.t("admin.emails")) } }
                         li { a href={ (base) "/edit" } { (locale.t("admin.event.edit")) } }
                     }

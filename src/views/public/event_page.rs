@@ -4,17 +4,23 @@ use maud::{Markup, html};
 
 use crate::db::entities::{event, municipality, programme_item};
 use crate::domain::event::RegistrationWindow;
+use crate::domain::question::Asker;
 use crate::domain::registration::{CONSENT_GIVEN, Field, OTHER_ORGANISATION, RegistrationForm};
 use crate::i18n::Locale;
 use crate::i18n::format;
 use crate::views::choices::{choices_fieldset, diet_fieldset};
-use crate::views::components::{FormErrors, InputKind, calendar_links, error_summary, text_field};
+use crate::views::components::{
+    FormErrors, InputKind, calendar_links, error_summary_with, text_field,
+};
 use crate::views::layout::{PageOptions, page};
+use crate::views::questions::questions_fieldset;
 
 /// Everything the event page shows.
 pub struct EventPage<'a> {
     pub event: &'a event::Model,
     pub programme: &'a [programme_item::Model],
+    /// The event's own questions (the form shows the public ones).
+    pub questions: &'a [crate::domain::question::Question],
     pub host: Option<&'a str>,
     pub members: &'a [municipality::Model],
     pub window: RegistrationWindow,
@@ -54,7 +60,7 @@ pub fn render(view: &EventPage<'_>, locale: Locale) -> Markup {
             noindex: view.invitation.is_some(),
         },
         html! {
-            @if !view.errors.is_empty() { (error_summary(view.errors, locale)) }
+            @if !view.errors.is_empty() { (error_summary_with(view.errors, view.questions, locale)) }
             p class="kind" { (locale.t(&format!("event.kind.{}", event.kind))) }
             h1 { (event.title) }
             @if !event.summary.is_empty() { p class="lead" { (event.summary) } }
@@ -168,6 +174,7 @@ fn registration_form(view: &EventPage<'_>, locale: Locale) -> Markup {
             (diet_fieldset(&form.diet, &form.boxes, errors, locale))
             (text_field(Field::DietaryNeeds, &locale.t("field.dietary_needs"), Some(&locale.t("field.needs_hint")), &form.dietary_needs, false, InputKind::TextArea, errors, locale))
             (text_field(Field::AccessibilityNeeds, &locale.t("field.accessibility_needs"), Some(&locale.t("field.needs_hint")), &form.accessibility_needs, false, InputKind::TextArea, errors, locale))
+            (questions_fieldset(view.questions, &form.boxes, errors, Asker::Registrant, locale))
             div class={ "field field-checkbox" @if consent_error.is_some() { " field-error" } } {
                 @if let Some(error) = &consent_error {
                     p class="error-message" id="consent-error" { span class="visually-hidden" { (locale.t("form.error_prefix")) " " } (error) }

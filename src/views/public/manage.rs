@@ -2,13 +2,17 @@
 use crate::domain::event::{EventStatus, RegistrationStatus};
 use maud::{Markup, html};
 
+use crate::domain::question::Asker;
 use crate::domain::registration::{EditForm, Field};
 use crate::i18n::Locale;
 use crate::i18n::format;
 use crate::services::registration::Managed;
 use crate::views::choices::{choices_fieldset, diet_fieldset, item_time};
-use crate::views::components::{FormErrors, InputKind, calendar_links, error_summary, text_field};
+use crate::views::components::{
+    FormErrors, InputKind, calendar_links, error_summary_with, text_field,
+};
 use crate::views::layout::{PageOptions, page};
+use crate::views::questions::questions_fieldset;
 
 /// A one-off message at the top of the manage page, after an action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,6 +26,8 @@ pub enum Notice {
     LinksRevoked,
     /// The programme choices were saved.
     ChoicesSaved,
+    /// The answers to the organiser's questions were saved.
+    AnswersSaved,
 }
 
 impl Notice {
@@ -34,6 +40,7 @@ impl Notice {
             "not-saved-cancelled" => Some(Notice::NotSavedCancelled),
             "links-revoked" => Some(Notice::LinksRevoked),
             "choices-saved" => Some(Notice::ChoicesSaved),
+            "answers-saved" => Some(Notice::AnswersSaved),
             _ => None,
         }
     }
@@ -47,6 +54,7 @@ impl Notice {
             Notice::NotSavedCancelled => "not-saved-cancelled",
             Notice::LinksRevoked => "links-revoked",
             Notice::ChoicesSaved => "choices-saved",
+            Notice::AnswersSaved => "answers-saved",
         }
     }
 }
@@ -61,6 +69,7 @@ pub fn render(
     token: &str,
     notice: Option<Notice>,
     form: &EditForm,
+    answer_values: &std::collections::BTreeMap<String, String>,
     errors: &FormErrors,
     member_name: Option<&str>,
     base_url: &url::Url,
@@ -72,13 +81,18 @@ pub fn render(
     let title = locale.t("manage.title");
     let path = format!("/r/{token}");
     let cancelled = registration.status == RegistrationStatus::Cancelled;
+    let missing = managed.missing_answers();
+    let has_questions = managed
+        .questions
+        .iter()
+        .any(|q| q.asked_of(Asker::Registrant));
     page(
         locale,
         &title,
         &path,
         PageOptions { noindex: true },
         html! {
-            @if !errors.is_empty() { (error_summary(errors, locale)) }
+            @if !errors.is_empty() { (error_summary_with(errors, &managed.questions, locale)) }
             @match notice {
                 Some(Notice::Registered) => div class="notice notice-success" role="status" {
                     @if let Some(position) = managed.waitlist_position {
@@ -92,6 +106,7 @@ pub fn render(
                 Some(Notice::Cancelled) => div class="notice notice-success" role="status" { p { (locale.t("manage.cancelled_notice")) } },
                 Some(Notice::LinksRevoked) => div class="notice notice-success" role="status" { p { (locale.t("manage.links_revoked")) } },
                 Some(Notice::ChoicesSaved) => div class="notice notice-success" role="status" { p { (locale.t("choice.saved")) } },
+                Some(Notice::AnswersSaved) => div class="notice notice-success" role="status" { p { (locale.t("questions.manage.saved")) } },
                 Some(Notice::NotSavedCancelled) => div class="notice notice-warning" role="alert" { p { strong { (locale.t("manage.not_saved_cancelled")) } } },
                 None => {},
             }
@@ -103,6 +118,12 @@ pub fn render(
             }
             @if event.status == EventStatus::Cancelled {
                 p class="notice notice-warning" { strong { (locale.t("event.cancelled")) } }
+            }
+            @if !cancelled && !missing.is_empty() {
+                div class="notice notice-warning" id="complete-answers" {
+                    p { strong { (locale.t("questions.manage.complete")) } }
+                    p { a href="#answers-title" { (locale.t("questions.manage.complete_link")) } }
+                }
             }
             h2 { (locale.t("manage.status")) }
             p class="status" {
@@ -143,6 +164,14 @@ pub fn render(
                     form method="post" action={ (path) "/choices" } novalidate {
                         (choices_fieldset(&managed.programme, &form.boxes, errors, tz, chrono::Utc::now(), false, locale))
                         button type="submit" { (locale.t("choice.change")) }
+                    }
+                }
+                @if has_questions {
+                    h2 id="answers-title" { (locale.t("questions.manage.title")) }
+                    p { (locale.t("questions.manage.intro")) }
+                    form method="post" action={ (path) "/answers" } novalidate {
+                        (questions_fieldset(&managed.questions, answer_values, errors, Asker::Registrant, locale))
+                        button type="submit" { (locale.t("questions.manage.save")) }
                     }
                 }
                 h2 { (locale.t("manage.cancel_title")) }
