@@ -10,6 +10,7 @@ mod m20261128_000005_api_tokens;
 mod m20261202_000006_manage_links;
 mod m20261202_000008_programme_choices;
 mod m20261202_000009_idna_addresses;
+mod m20261203_000011_event_week;
 
 /// Applies every migration in order.
 pub struct Migrator;
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000006_manage_links::Migration),
             Box::new(m20261202_000008_programme_choices::Migration),
             Box::new(m20261202_000009_idna_addresses::Migration),
+            Box::new(m20261203_000011_event_week::Migration),
         ]
     }
 }

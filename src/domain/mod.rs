@@ -5,6 +5,7 @@ pub mod email;
 pub mod event;
 pub mod event_form;
 pub mod registration;
+pub mod reminder;
 pub mod role;
 pub mod status;
 pub mod stored;

@@ -65,6 +65,9 @@ pub fn allergen_box(allergen: Allergen) -> String {
 /// The value a ticked checkbox sends.
 pub const BOX_TICKED: &str = "yes";
 
+/// The checkbox that agrees to appear on the participant list.
+pub const PARTICIPANT_LIST_BOX: &str = "participant_list";
+
 /// The programme items ticked in a form's boxes, by id, ascending.
 pub fn ticked_choices(boxes: &BTreeMap<String, String>) -> Vec<i32> {
     let mut ids: Vec<i32> = boxes
@@ -135,6 +138,8 @@ pub struct NewRegistration {
     /// The programme items chosen, by id, ascending (checked against the
     /// event's items by `domain::choice::check`).
     pub choices: Vec<i32>,
+    /// Agreed to appear on the participant list (off unless ticked).
+    pub listed: bool,
 }
 
 impl NewRegistration {
@@ -148,7 +153,8 @@ impl NewRegistration {
                 self.email.normalized(),
                 &self.affiliation,
                 &self.details,
-                &self.choices
+                &self.choices,
+                self.listed
             )
         )
     }
@@ -447,6 +453,7 @@ impl RegistrationForm {
                 affiliation,
                 details,
                 choices: ticked_choices(&self.boxes),
+                listed: self.boxes.get(PARTICIPANT_LIST_BOX).map(String::as_str) == Some(BOX_TICKED),
             }),
             _ => Err(check.errors),
         }

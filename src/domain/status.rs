@@ -50,6 +50,10 @@ stored_enum!(
         ChoicesChanged = "choices-changed",
         Invitation = "invitation",
         InvitationReminder = "invitation-reminder",
+        /// A reminder rule's email (`services::reminders`).
+        Reminder = "reminder",
+        /// An organiser's message to a filtered audience (`services::messages`).
+        OrganiserMessage = "organiser-message",
     }
 );
 

@@ -46,6 +46,10 @@ pub fn router(state: AppState) -> Router {
             axum::routing::post(public::manage::change_choices),
         )
         .route(
+            "/r/{token}/participant-list",
+            axum::routing::post(public::manage::participant_list),
+        )
+        .route(
             "/r/{token}/links/revoke",
             axum::routing::post(public::manage::revoke_links),
         )

@@ -7,5 +7,8 @@ pub mod events;
 pub mod exports;
 pub mod invitations;
 pub mod items;
+pub mod messages;
+pub mod participants;
+pub mod reminders;
 pub mod registration;
 pub mod retention;

@@ -59,6 +59,8 @@ fn text_of(kind: MessageKind, status: &str, locale: &str) -> String {
         } else {
             Vec::new()
         },
+        reminder_rule: None,
+        organiser_message: None,
     };
     // Both items choosable: a seat on the first, the second from its queue.
     let mut programme = programme;

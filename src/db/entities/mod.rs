@@ -15,5 +15,7 @@ pub mod outbox;
 pub mod programme_item;
 pub mod registration;
 pub mod registration_choice;
+pub mod reminder_rule;
+pub mod organiser_message;
 pub mod setup_token;
 pub mod sheet_download;

@@ -22,6 +22,10 @@ pub enum Notice {
     LinksRevoked,
     /// The programme choices were saved.
     ChoicesSaved,
+    /// The registrant now appears on the participant list.
+    Listed,
+    /// The registrant no longer appears on the participant list.
+    Unlisted,
 }
 
 impl Notice {
@@ -34,6 +38,8 @@ impl Notice {
             "not-saved-cancelled" => Some(Notice::NotSavedCancelled),
             "links-revoked" => Some(Notice::LinksRevoked),
             "choices-saved" => Some(Notice::ChoicesSaved),
+            "listed" => Some(Notice::Listed),
+            "unlisted" => Some(Notice::Unlisted),
             _ => None,
         }
     }
@@ -47,6 +53,8 @@ impl Notice {
             Notice::NotSavedCancelled => "not-saved-cancelled",
             Notice::LinksRevoked => "links-revoked",
             Notice::ChoicesSaved => "choices-saved",
+            Notice::Listed => "listed",
+            Notice::Unlisted => "unlisted",
         }
     }
 }
@@ -64,6 +72,7 @@ pub fn render(
     errors: &FormErrors,
     member_name: Option<&str>,
     base_url: &url::Url,
+    participants: Option<&[crate::services::participants::Listed]>,
     locale: Locale,
 ) -> Markup {
     let registration = &managed.registration;
@@ -92,6 +101,8 @@ pub fn render(
                 Some(Notice::Cancelled) => div class="notice notice-success" role="status" { p { (locale.t("manage.cancelled_notice")) } },
                 Some(Notice::LinksRevoked) => div class="notice notice-success" role="status" { p { (locale.t("manage.links_revoked")) } },
                 Some(Notice::ChoicesSaved) => div class="notice notice-success" role="status" { p { (locale.t("choice.saved")) } },
+                Some(Notice::Listed) => div class="notice notice-success" role="status" { p { (locale.t("participants.notice_listed")) } },
+                Some(Notice::Unlisted) => div class="notice notice-success" role="status" { p { (locale.t("participants.notice_unlisted")) } },
                 Some(Notice::NotSavedCancelled) => div class="notice notice-warning" role="alert" { p { strong { (locale.t("manage.not_saved_cancelled")) } } },
                 None => {},
             }
@@ -145,6 +156,7 @@ pub fn render(
                         button type="submit" { (locale.t("choice.change")) }
                     }
                 }
+                (super::participants::section(&path, registration.participant_list_consented_at.is_some(), participants, locale))
                 h2 { (locale.t("manage.cancel_title")) }
             p { a class="button button-secondary" href={ (path) "/cancel" } rel="noreferrer" { (locale.t("manage.cancel_link")) } }
         }
