@@ -453,7 +453,8 @@ impl RegistrationForm {
                 affiliation,
                 details,
                 choices: ticked_choices(&self.boxes),
-                listed: self.boxes.get(PARTICIPANT_LIST_BOX).map(String::as_str) == Some(BOX_TICKED),
+                listed: self.boxes.get(PARTICIPANT_LIST_BOX).map(String::as_str)
+                    == Some(BOX_TICKED),
             }),
             _ => Err(check.errors),
         }

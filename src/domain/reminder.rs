@@ -85,8 +85,8 @@ impl Timing {
     ) -> DateTime<Utc> {
         match self {
             Timing::BeforeStart { days, at } => {
-                let day = starts_at.with_timezone(&tz).date_naive()
-                    - Duration::days(i64::from(days));
+                let day =
+                    starts_at.with_timezone(&tz).date_naive() - Duration::days(i64::from(days));
                 local_instant(tz, day.and_time(at))
             }
             Timing::BeforeClose { hours } => {

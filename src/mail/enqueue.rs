@@ -219,6 +219,14 @@ impl Notice {
         }
     }
 
+    /// A payload for a preview: a placeholder instead of a link, and the
+    /// invite (the preview shows what a confirmed person gets).
+    pub fn preview_payload(self) -> Payload {
+        let mut payload = self.payload(0, &ManageToken::generate(), true);
+        payload.token = Some("…".to_owned());
+        payload
+    }
+
     fn payload(self, sequence: i32, token: &ManageToken, invite: bool) -> Payload {
         Payload {
             kind: self.kind(),

@@ -220,7 +220,11 @@ pub(crate) fn letter(ctx: &MessageContext<'_>, locale: Locale) -> Letter {
 }
 
 /// Each chosen item as a line: "Nätverksmiddag, 6 april 19:00–22:00: Plats".
-pub(crate) fn choice_lines(ctx: &MessageContext<'_>, tz: chrono_tz::Tz, locale: Locale) -> Vec<String> {
+pub(crate) fn choice_lines(
+    ctx: &MessageContext<'_>,
+    tz: chrono_tz::Tz,
+    locale: Locale,
+) -> Vec<String> {
     ctx.choices
         .iter()
         .filter_map(|line| {

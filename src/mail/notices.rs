@@ -95,12 +95,12 @@ pub fn current_payload(
     current
 }
 
-fn event_vars(
-    event: &event::Model,
-    locale: Locale,
-) -> (String, String) {
+fn event_vars(event: &event::Model, locale: Locale) -> (String, String) {
     let tz = format::zone(&event.time_zone);
-    (event.title.clone(), format::day(event.starts_at, tz, locale))
+    (
+        event.title.clone(),
+        format::day(event.starts_at, tz, locale),
+    )
 }
 
 /// The reminder of `rule` to a registrant (`ctx.payload` as from
@@ -132,7 +132,12 @@ pub fn render_reminder(
     let words = OwnWords::of_rule(rule);
     let mut letter = letter(ctx, locale);
     letter.subject = words.subject(locale).map_or_else(
-        || fill(locale.t(&format!("reminders.mail.subject_{audience}")), &pairs),
+        || {
+            fill(
+                locale.t(&format!("reminders.mail.subject_{audience}")),
+                &pairs,
+            )
+        },
         str::to_owned,
     );
     letter.lead = words.paragraphs(locale).unwrap_or_else(|| {
@@ -156,7 +161,9 @@ pub fn render_reminder(
             .footer
             .insert(0, locale.t("reminders.mail.substitute"));
     } else {
-        letter.footer.insert(0, locale.t("reminders.mail.leave_queue"));
+        letter
+            .footer
+            .insert(0, locale.t("reminders.mail.leave_queue"));
     }
     finish(ctx, letter, locale, now)
 }

@@ -17,8 +17,8 @@ use crate::db::entities::{
     event, invitation, municipality, organiser_message, outbox as outbox_row, programme_item,
     registration, reminder_rule,
 };
-use crate::domain::status::MessageKind;
 use crate::db::registrations;
+use crate::domain::status::MessageKind;
 
 /// How many rows one claim takes. The sends of a batch run concurrently
 /// (over at most `mail.pool_size` SMTP connections).

@@ -267,10 +267,7 @@ pub struct MessageLine {
 }
 
 /// The event's messages, newest first, with how many were sent.
-pub async fn list(
-    db: &impl ConnectionTrait,
-    event_id: i32,
-) -> Result<Vec<MessageLine>, DbErr> {
+pub async fn list(db: &impl ConnectionTrait, event_id: i32) -> Result<Vec<MessageLine>, DbErr> {
     let messages = organiser_message::Entity::find()
         .filter(organiser_message::Column::EventId.eq(event_id))
         .order_by_desc(organiser_message::Column::CreatedAt)
@@ -286,4 +283,83 @@ pub async fn list(
         });
     }
     Ok(lines)
+}
+
+/// What the organiser sees before sending.
+#[derive(Debug, Clone)]
+pub struct Previewed {
+    /// How many people the message reaches now.
+    pub count: usize,
+    /// The first of them, whom the example is rendered for.
+    pub example_name: String,
+    pub swedish: Option<crate::mail::messages::RenderedEmail>,
+    /// Only when there is English text (otherwise English readers get the
+    /// Swedish one, as shown).
+    pub english: Option<crate::mail::messages::RenderedEmail>,
+}
+
+/// Counts the audience and renders the message for its first person, in
+/// Swedish and (when written) English, with a placeholder link.
+pub async fn preview(
+    db: &impl ConnectionTrait,
+    event: &event::Model,
+    form: &MessageForm,
+    base_url: &url::Url,
+    now: DateTime<Utc>,
+) -> Result<Previewed, DbErr> {
+    use crate::mail::messages::MessageContext;
+    use crate::mail::notices::render_message;
+    let people = audience(db, event.id, &form.audience).await?;
+    let Some(first) = people.first() else {
+        return Ok(Previewed {
+            count: 0,
+            example_name: String::new(),
+            swedish: None,
+            english: None,
+        });
+    };
+    let message = organiser_message::Model {
+        id: 0,
+        event_id: event.id,
+        submission_key: String::new(),
+        subject_sv: crate::mail::compose::header_safe(&form.subject_sv),
+        subject_en: crate::mail::compose::header_safe(&form.subject_en),
+        body_sv: form.body_sv.trim().to_owned(),
+        body_en: form.body_en.trim().to_owned(),
+        audience: String::new(),
+        with_invite: form.with_invite(),
+        recipients: 0,
+        sent_by: String::new(),
+        created_at: now,
+    };
+    let programme = crate::db::events::programme(db, event.id).await?;
+    let mut payload = Notice::Message(0).preview_payload();
+    payload.registration_id = Some(first.id);
+    if !form.with_invite() {
+        payload.invite = None;
+    }
+    let payload = crate::mail::notices::current_payload(&payload, first, event);
+    let render_in = |locale: &str| {
+        let mut registration = first.clone();
+        registration.locale = locale.to_owned();
+        let ctx = MessageContext {
+            payload: &payload,
+            event,
+            registration: &registration,
+            programme: &programme,
+            choices: &[],
+            waitlist_position: None,
+            affiliation: String::new(),
+            base_url,
+        };
+        render_message(&ctx, &message, now)
+    };
+    let english = (!form.subject_en.trim().is_empty() || !form.body_en.trim().is_empty())
+        .then(|| render_in("en"));
+    Ok(Previewed {
+        count: people.len(),
+        example_name: first.name.clone(),
+        swedish: Some(render_in("sv")),
+        english,
+    })
 }

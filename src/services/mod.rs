@@ -9,6 +9,6 @@ pub mod invitations;
 pub mod items;
 pub mod messages;
 pub mod participants;
-pub mod reminders;
 pub mod registration;
+pub mod reminders;
 pub mod retention;

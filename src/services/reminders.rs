@@ -281,9 +281,13 @@ pub async fn create(
             None,
             None,
         ),
-        Timing::BeforeClose { hours } => {
-            (TimingKind::BeforeClose, None, None, Some(hours as i32), None)
-        }
+        Timing::BeforeClose { hours } => (
+            TimingKind::BeforeClose,
+            None,
+            None,
+            Some(hours as i32),
+            None,
+        ),
         Timing::Fixed(at) => (TimingKind::Fixed, None, None, None, Some(at)),
     };
     let txn = db::begin_write(db).await?;
@@ -524,7 +528,11 @@ pub async fn overview(
 
 /// Runs one rule if it is due at `now`: claims it and writes one email per
 /// person in one transaction. Returns how many emails were written.
-pub async fn run_rule(db: &DatabaseConnection, rule_id: i32, now: DateTime<Utc>) -> Result<u64, DbErr> {
+pub async fn run_rule(
+    db: &DatabaseConnection,
+    rule_id: i32,
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
     let txn = db::begin_write(db).await?;
     let Some(rule) = reminder_rule::Entity::find_by_id(rule_id).one(&txn).await? else {
         return Ok(0);
