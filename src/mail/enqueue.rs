@@ -104,7 +104,10 @@ async fn insert(
         dedupe_key: Set(dedupe_key),
         status: Set(crate::domain::status::OutboxStatus::Pending),
         attempts: Set(0),
-        next_attempt_at: Set(now),
+        // Due at once: never later than the real moment it is written, even
+        // when the change is made as of a moved clock (the reminder
+        // scheduler's tests run it months ahead).
+        next_attempt_at: Set(now.min(Utc::now())),
         lease_until: Set(None),
         last_error: Set(None),
         message_id: Set(id.to_string()),

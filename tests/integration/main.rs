@@ -25,6 +25,7 @@ mod mail_snapshots;
 mod metrics;
 mod privacy;
 mod public_flow;
+mod reminders;
 mod safety;
 mod scale_out;
 mod test_command;
