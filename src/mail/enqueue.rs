@@ -114,8 +114,10 @@ async fn insert(
         created_at: Set(now),
         sent_at: Set(None),
     };
+    // The conflict target is the dedupe key (sea-orm's plain
+    // `on_conflict_do_nothing` targets the primary key only).
     let inserted = outbox::Entity::insert(row)
-        .on_conflict_do_nothing()
+        .on_conflict_do_nothing_on([outbox::Column::DedupeKey])
         .exec_without_returning(db)
         .await?;
     Ok(matches!(inserted, sea_orm::TryInsertResult::Inserted(n) if n > 0))

@@ -212,7 +212,7 @@ pub async fn send(
         created_at: Set(now),
         ..Default::default()
     })
-    .on_conflict_do_nothing()
+    .on_conflict_do_nothing_on([organiser_message::Column::SubmissionKey])
     .exec_without_returning(&txn)
     .await?;
     let message = organiser_message::Entity::find()
