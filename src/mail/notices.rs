@@ -189,7 +189,6 @@ pub fn render_message(
     letter.facts.truncate(2);
     letter.choices.clear();
     letter.notes.clear();
-    letter.footer.insert(0, locale.t("messages.mail.reply"));
     finish(ctx, letter, locale, now)
 }
 

@@ -10,7 +10,7 @@ use crate::common::*;
 
 /// Audits the page the browser shows; returns a report line and the
 /// violations (as readable text).
-async fn audit(b: &Browser, name: &str) -> (String, Vec<String>) {
+pub(crate) async fn audit(b: &Browser, name: &str) -> (String, Vec<String>) {
     let (violations, incomplete, rules) = b.axe().await;
     let line = format!(
         "axe {name}: {rules} rules, {} violations, {} incomplete{}",
@@ -53,7 +53,7 @@ async fn audit(b: &Browser, name: &str) -> (String, Vec<String>) {
     (line, problems)
 }
 
-async fn submit(b: &Browser, css: &str) {
+pub(crate) async fn submit(b: &Browser, css: &str) {
     b.client
         .find(Locator::Css(css))
         .await

@@ -16,6 +16,7 @@ mod choices_admin;
 mod cli_and_config;
 mod concurrency;
 mod database_outage;
+mod event_week_pages;
 mod layout;
 mod mail;
 mod mail_addresses;

@@ -76,11 +76,17 @@ pub struct RemindersPage<'a> {
 fn describe(line: &RuleLine, locale: Locale) -> String {
     let rule = &line.rule;
     let key = format!("reminders.describe.{}", rule.timing);
+    // Stored as 09:00; Swedish writes 09.00.
+    let time = rule.local_time.as_deref().unwrap_or("");
+    let time = match locale {
+        Locale::Sv => time.replace(':', "."),
+        Locale::En => time.to_owned(),
+    };
     let text = locale.t_with(
         &key,
         &[
             ("days", &rule.days_before.unwrap_or(0).to_string()),
-            ("time", rule.local_time.as_deref().unwrap_or("")),
+            ("time", &time),
             ("hours", &rule.hours_before.unwrap_or(0).to_string()),
         ],
     );
