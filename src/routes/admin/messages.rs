@@ -25,16 +25,28 @@ pub struct MessageDone {
     count: Option<u64>,
 }
 
+/// What the page shows beyond the event: the form, its errors, a notice,
+/// a preview.
+struct Shown<'a> {
+    form: &'a MessageForm,
+    errors: &'a [EventFieldError],
+    notice: Option<String>,
+    preview: Option<Preview>,
+}
+
 async fn render(
     state: &AppState,
     who: &CurrentOrganiser,
     event: &event::Model,
-    form: &MessageForm,
-    errors: &[EventFieldError],
-    notice: Option<String>,
-    preview: Option<Preview>,
+    shown: Shown<'_>,
     locale: Locale,
 ) -> Result<maud::Markup, AppError> {
+    let Shown {
+        form,
+        errors,
+        notice,
+        preview,
+    } = shown;
     let lines = messages::list(&state.db, event.id).await?;
     let items = event_queries::programme(&state.db, event.id).await?;
     let page = view::MessagesPage {
@@ -65,17 +77,14 @@ pub async fn page(
         Some("again") => Some(locale.t("messages.done.again")),
         _ => None,
     };
-    render(
-        &state,
-        &who,
-        &event,
-        &MessageForm::default(),
-        &[],
+    let form = MessageForm::default();
+    let shown = Shown {
+        form: &form,
+        errors: &[],
         notice,
-        None,
-        locale,
-    )
-    .await
+        preview: None,
+    };
+    render(&state, &who, &event, shown, locale).await
 }
 
 /// `POST /admin/events/{slug}/messages/preview`: how many it reaches and
@@ -91,7 +100,19 @@ pub async fn preview(
     let items = event_queries::programme(&state.db, event.id).await?;
     let errors = form.check(&items);
     if !errors.is_empty() {
-        let page = render(&state, &who, &event, &form, &errors, None, None, locale).await?;
+        let page = render(
+            &state,
+            &who,
+            &event,
+            Shown {
+                form: &form,
+                errors: &errors,
+                notice: None,
+                preview: None,
+            },
+            locale,
+        )
+        .await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
     let previewed = messages::preview(
@@ -109,17 +130,13 @@ pub async fn preview(
         swedish: previewed.swedish,
         english: previewed.english,
     };
-    let page = render(
-        &state,
-        &who,
-        &event,
-        &form,
-        &[],
-        None,
-        Some(preview),
-        locale,
-    )
-    .await?;
+    let shown = Shown {
+        form: &form,
+        errors: &[],
+        notice: None,
+        preview: Some(preview),
+    };
+    let page = render(&state, &who, &event, shown, locale).await?;
     Ok(page.into_response())
 }
 
@@ -136,7 +153,19 @@ pub async fn send(
     let items = event_queries::programme(&state.db, event.id).await?;
     let errors = form.check(&items);
     if !errors.is_empty() || form.submission_key.trim().is_empty() {
-        let page = render(&state, &who, &event, &form, &errors, None, None, locale).await?;
+        let page = render(
+            &state,
+            &who,
+            &event,
+            Shown {
+                form: &form,
+                errors: &errors,
+                notice: None,
+                preview: None,
+            },
+            locale,
+        )
+        .await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
     let done = match messages::send(&state.db, &event, &form, &who.account, Utc::now()).await? {
