@@ -199,6 +199,22 @@ pub async fn enqueue_invitation(
         .map(drop)
 }
 
+/// Deletes a registration's reminders that are queued and not yet claimed
+/// by a worker, in the caller's transaction (its cancellation's).
+pub async fn withdraw_reminders(
+    db: &impl ConnectionTrait,
+    registration_id: Uuid,
+) -> Result<u64, DbErr> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    Ok(outbox::Entity::delete_many()
+        .filter(outbox::Column::RegistrationId.eq(registration_id))
+        .filter(outbox::Column::Kind.eq(MessageKind::Reminder))
+        .filter(outbox::Column::Status.eq(crate::domain::status::OutboxStatus::Pending))
+        .exec(db)
+        .await?
+        .rows_affected)
+}
+
 /// A reminder rule's email or an organiser's message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Notice {

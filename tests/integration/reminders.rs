@@ -654,3 +654,63 @@ async fn a_rule_form_with_errors_names_each_field_and_keeps_what_was_typed() {
     );
     assert!(rules(&app, "fel", Utc::now()).await.is_empty());
 }
+
+#[tokio::test]
+async fn a_reminder_is_written_once_per_rule_and_person_and_withdrawn_on_cancelling() {
+    use anmalan::domain::token::ManageToken;
+    use anmalan::mail::enqueue::{Notice, enqueue_notice};
+    // The server answers 4xx for now: queued emails wait for their retry.
+    let dir = tempfile::tempdir().unwrap();
+    let smtp = SmtpServer::start(free_port(), dir.path(), &["--tempfail", "1000"]).await;
+    let app = TestApp::spawn_with(&[("SMTP_URL", &smtp.url())]).await;
+    app.create_event(&seminar("dubbel", Some(10))).await;
+    let manage = app
+        .register("dubbel", "Anna Berg", "anna@example.org")
+        .await
+        .manage_path();
+    let anna = crate::choices::registration_by_email(&app, "anna@example.org").await;
+    let client = organiser(&app).await;
+    create_rule(
+        &app,
+        &client,
+        "dubbel",
+        &[
+            ("audience", "confirmed"),
+            ("timing", "before-start"),
+            ("days_before", "1"),
+            ("local_time", "08:00"),
+        ],
+    )
+    .await;
+    let rule = rules(&app, "dubbel", Utc::now()).await[0].rule.id;
+    let db = &app.state.db;
+    // The same rule and person, written twice (as two schedulers could):
+    // one row; the second write is a no-op, not an error.
+    for expected in [true, false] {
+        let written = enqueue_notice(
+            db,
+            &anna,
+            Notice::Reminder(rule),
+            &ManageToken::generate(),
+            true,
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(written, expected);
+    }
+    assert_eq!(reminder_rows(&app).await.len(), 1);
+    // Wait until the first try failed and the reminder waits for its retry.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !reminder_rows(&app)
+        .await
+        .iter()
+        .all(|r| r.status == OutboxStatus::Pending && r.attempts >= 1)
+    {
+        assert!(std::time::Instant::now() < deadline, "a first try");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    // Anna cancels before it is sent: the queued reminder goes with it.
+    app.post_form(&format!("{manage}/cancel"), &[]).await;
+    assert!(reminder_rows(&app).await.is_empty());
+}
