@@ -352,7 +352,12 @@ pub async fn preview(
             affiliation: String::new(),
             base_url,
         };
-        render_message(&ctx, &message, now)
+        let mut email = render_message(&ctx, &message, now);
+        // The placeholder link reads as "…", not as its URL encoding.
+        for part in [&mut email.text, &mut email.html] {
+            *part = part.replace("%E2%80%A6", "…");
+        }
+        email
     };
     let english = (!form.subject_en.trim().is_empty() || !form.body_en.trim().is_empty())
         .then(|| render_in("en"));

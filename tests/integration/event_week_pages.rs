@@ -164,7 +164,7 @@ async fn the_event_week_pages_have_zero_axe_violations() {
             .unwrap();
     }
     submit(&b, "form[action$='/messages/preview'] button[type=submit]").await;
-    b.wait_text("main", "Meddelandet når").await;
+    b.wait_text("main", "Antal mottagare").await;
     b.screenshot(&screenshot_path("admin-message-preview"))
         .await;
     check(audit(&b, "admin messages, preview").await);

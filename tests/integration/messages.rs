@@ -69,7 +69,7 @@ async fn a_message_reaches_exactly_the_filtered_audience_once_each() {
         .post_with(&client, "/admin/events/datacenter/messages/preview", &form)
         .await;
     assert_eq!(preview.status, 200, "{}", preview.body);
-    assert!(preview.body.contains("Meddelandet når 1 personer."));
+    assert!(preview.body.contains("Antal mottagare: 1."));
     assert!(
         preview
             .body
@@ -81,7 +81,7 @@ async fn a_message_reaches_exactly_the_filtered_audience_once_each() {
             .contains("The bus to the data centre leaves at 08.15")
     );
     assert!(preview.body.contains("Anna Berg"), "the example is Anna's");
-    assert!(preview.body.contains("Skicka till 1 personer"));
+    assert!(preview.body.contains("Skicka till 1 mottagare"));
     let key = attr(&preview.body, "input[name=submission_key]", "value").unwrap();
     assert!(
         outbox::Entity::find()

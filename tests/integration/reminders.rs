@@ -452,7 +452,7 @@ async fn a_missed_rule_sends_nothing_until_an_organiser_confirms_it() {
     let confirm = format!("/admin/events/sent-regel/reminders/{id}/confirm");
     let (status, page) = app.get_with(&client, &confirm).await;
     assert_eq!(status, 200);
-    assert!(page.contains("till 2 personer"), "{page}");
+    assert!(page.contains("Antal mottagare: 2."), "{page}");
     let posted = app.post_with(&client, &confirm, &[]).await;
     assert_eq!(
         posted.location.as_deref(),

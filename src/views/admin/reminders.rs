@@ -108,8 +108,10 @@ pub fn render(who: &CurrentOrganiser, view: &RemindersPage<'_>, locale: Locale) 
     let tz = format::zone(&event.time_zone);
     let title = locale.t("reminders.title");
     let e = |field: &str| error_for(view.errors, field, locale);
+    // "One programme item" only where there are items to choose.
     let audiences: Vec<(String, String)> = Audience::ALL
         .iter()
+        .filter(|a| **a != Audience::Item || !view.items.is_empty())
         .map(|a| (a.to_string(), locale.t(&format!("reminders.audience.{a}"))))
         .collect();
     let timings: Vec<(String, String)> = TimingKind::ALL
