@@ -75,7 +75,11 @@ pub struct RemindersPage<'a> {
 /// How a rule's timing reads.
 fn describe(line: &RuleLine, locale: Locale) -> String {
     let rule = &line.rule;
-    let key = format!("reminders.describe.{}", rule.timing);
+    let key = if rule.days_before == Some(1) && rule.timing == TimingKind::BeforeStart {
+        "reminders.describe.before-start-one".to_owned()
+    } else {
+        format!("reminders.describe.{}", rule.timing)
+    };
     // Stored as 09:00; Swedish writes 09.00.
     let time = rule.local_time.as_deref().unwrap_or("");
     let time = match locale {
