@@ -6,6 +6,7 @@ pub mod event;
 pub mod event_form;
 pub mod registration;
 pub mod reminder;
+pub mod reminder_form;
 pub mod role;
 pub mod status;
 pub mod stored;

@@ -87,7 +87,7 @@ impl MessageForm {
         };
         need("subject_sv", &self.subject_sv, "messages.error.subject");
         need("body_sv", &self.body_sv, "messages.error.body");
-        super::reminders::check_words(
+        crate::domain::reminder_form::check_words(
             [
                 ("subject_sv", &self.subject_sv),
                 ("subject_en", &self.subject_en),
