@@ -134,6 +134,10 @@ enum Outcome {
         next: chrono::DateTime<Utc>,
     },
     Failed(String),
+    /// A reminder whose person left its audience after it was queued (they
+    /// cancelled, the event was cancelled, the invitee answered): deleted
+    /// unsent, as a cancellation deletes the reminders still pending.
+    Withdrawn,
 }
 
 /// Renders and sends one row.
@@ -146,6 +150,10 @@ async fn attempt(
     payload: &Payload,
 ) -> Outcome {
     let now = Utc::now();
+    if payload.kind == MessageKind::Reminder && batch.withdrawn(payload) {
+        tracing::info!(id = %row.id, "reminder withdrawn: its person left the audience");
+        return Outcome::Withdrawn;
+    }
     let message = match build(db, settings, batch, row, payload).await {
         Ok(message) => message,
         Err(err) => {
@@ -211,6 +219,9 @@ async fn record(
             } => outbox::mark_sent(&txn, row, payload_without_secret.clone(), *erased, *at).await?,
             Outcome::Retry { error, next } => outbox::mark_retry(&txn, row, error, *next).await?,
             Outcome::Failed(error) => outbox::mark_failed(&txn, row, error).await?,
+            Outcome::Withdrawn => {
+                outbox_row::Entity::delete_by_id(row.id).exec(&txn).await?;
+            }
         }
     }
     txn.commit().await
@@ -322,6 +333,30 @@ impl Batch {
                 .collect();
         }
         Ok(batch)
+    }
+
+    /// Whether a reminder's person is no longer in its audience.
+    fn withdrawn(&self, payload: &Payload) -> bool {
+        use crate::domain::event::{EventStatus, RegistrationStatus};
+        use crate::domain::status::InvitationStatus;
+        let cancelled = |event_id: i32| {
+            self.events
+                .get(&event_id)
+                .is_some_and(|e| e.status == EventStatus::Cancelled)
+        };
+        if let Some(r) = payload
+            .registration_id
+            .and_then(|id| self.registrations.get(&id))
+        {
+            return r.status == RegistrationStatus::Cancelled || cancelled(r.event_id);
+        }
+        if let Some(i) = payload
+            .invitation_id
+            .and_then(|id| self.invitations.get(&id))
+        {
+            return i.status != InvitationStatus::Sent || cancelled(i.event_id);
+        }
+        false
     }
 
     fn event(&self, id: i32) -> anyhow::Result<(&event::Model, &[programme_item::Model])> {

@@ -714,3 +714,56 @@ async fn a_reminder_is_written_once_per_rule_and_person_and_withdrawn_on_cancell
     app.post_form(&format!("{manage}/cancel"), &[]).await;
     assert!(reminder_rows(&app).await.is_empty());
 }
+
+#[tokio::test]
+async fn a_reminder_queued_for_someone_who_has_cancelled_is_dropped_unsent() {
+    use anmalan::domain::token::ManageToken;
+    use anmalan::mail::enqueue::{Notice, enqueue_notice};
+    let dir = tempfile::tempdir().unwrap();
+    let smtp = SmtpServer::start(free_port(), dir.path(), &[]).await;
+    let app = TestApp::spawn_with_smtp(&smtp.url()).await;
+    app.create_event(&seminar("sent-avbokad", Some(10))).await;
+    let manage = app
+        .register("sent-avbokad", "Anna Berg", "anna@example.org")
+        .await
+        .manage_path();
+    app.post_form(&format!("{manage}/cancel"), &[]).await;
+    wait_for_messages(dir.path(), 2, 20).await;
+    let client = organiser(&app).await;
+    create_rule(
+        &app,
+        &client,
+        "sent-avbokad",
+        &[
+            ("audience", "confirmed"),
+            ("timing", "before-start"),
+            ("days_before", "1"),
+            ("local_time", "08:00"),
+        ],
+    )
+    .await;
+    let rule = rules(&app, "sent-avbokad", Utc::now()).await[0].rule.id;
+    let anna = crate::choices::registration_by_email(&app, "anna@example.org").await;
+    // As if queued a moment before the cancellation committed.
+    enqueue_notice(
+        &app.state.db,
+        &anna,
+        Notice::Reminder(rule),
+        &ManageToken::generate(),
+        true,
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !reminder_rows(&app).await.is_empty() {
+        assert!(std::time::Instant::now() < deadline, "the worker drops it");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(
+        received(dir.path()).len(),
+        2,
+        "confirmation and cancellation only"
+    );
+}
