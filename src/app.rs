@@ -97,6 +97,10 @@ impl Application {
             self.state.settings.privacy,
             stop_worker.subscribe(),
         ));
+        let reminders = tokio::spawn(crate::services::reminders::schedule(
+            self.state.db.clone(),
+            stop_worker.subscribe(),
+        ));
         let router = crate::routes::router(self.state.clone());
         tracing::info!(url = %self.state.settings.server.base_url, bind = %self.state.settings.server.bind, "anmalan is listening");
         let served = axum::serve(
@@ -110,6 +114,7 @@ impl Application {
             tracing::error!(error = %err, "mail worker ended abnormally");
         }
         let _ = retention.await;
+        let _ = reminders.await;
         served?;
         self.state.db.clone().close().await?;
         tracing::info!("stopped");

@@ -297,6 +297,7 @@ mod tests {
             checked_in_at: None,
             search_text: String::new(),
             consent_version: String::new(),
+            participant_list_consented_at: None,
             diet: None,
             allergens: String::new(),
         };

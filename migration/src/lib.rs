@@ -11,6 +11,7 @@ mod m20261202_000006_manage_links;
 mod m20261202_000008_programme_choices;
 mod m20261202_000009_idna_addresses;
 mod m20261203_000010_questions;
+mod m20261203_000011_event_week;
 mod m20261203_000012_badge_prints;
 
 /// Applies every migration in order.
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000008_programme_choices::Migration),
             Box::new(m20261202_000009_idna_addresses::Migration),
             Box::new(m20261203_000010_questions::Migration),
+            Box::new(m20261203_000011_event_week::Migration),
             Box::new(m20261203_000012_badge_prints::Migration),
         ]
     }

@@ -7,6 +7,8 @@ pub mod event_form;
 pub mod question;
 pub mod question_draft;
 pub mod registration;
+pub mod reminder;
+pub mod reminder_form;
 pub mod role;
 pub mod status;
 pub mod stored;

@@ -11,7 +11,7 @@ use super::email::EmailAddress;
 /// its registrant agreed to. Whenever the notice's text changes, set a new
 /// version (the date) and the new fingerprint: the test
 /// `the_notice_version_changes_with_its_text` (in `views::public::privacy`) fails until both are updated.
-pub const NOTICE_VERSION: &str = "2026-11-28";
+pub const NOTICE_VERSION: &str = "2026-12-03";
 
 /// The value of the municipality select that means "another organisation".
 pub const OTHER_ORGANISATION: &str = "other";
@@ -64,6 +64,9 @@ pub fn allergen_box(allergen: Allergen) -> String {
 
 /// The value a ticked checkbox sends.
 pub const BOX_TICKED: &str = "yes";
+
+/// The checkbox that agrees to appear on the participant list.
+pub const PARTICIPANT_LIST_BOX: &str = "participant_list";
 
 /// The programme items ticked in a form's boxes, by id, ascending.
 pub fn ticked_choices(boxes: &BTreeMap<String, String>) -> Vec<i32> {
@@ -139,6 +142,8 @@ pub struct NewRegistration {
     /// `domain::question::parse_answers`, which needs the event's
     /// questions; empty until then).
     pub answers: super::question::Answers,
+    /// Agreed to appear on the participant list (off unless ticked).
+    pub listed: bool,
 }
 
 impl NewRegistration {
@@ -153,7 +158,8 @@ impl NewRegistration {
                 &self.affiliation,
                 &self.details,
                 &self.choices,
-                &self.answers
+                &self.answers,
+                self.listed
             )
         )
     }
@@ -466,6 +472,8 @@ impl RegistrationForm {
                 details,
                 choices: ticked_choices(&self.boxes),
                 answers: Default::default(),
+                listed: self.boxes.get(PARTICIPANT_LIST_BOX).map(String::as_str)
+                    == Some(BOX_TICKED),
             }),
             _ => Err(check.errors),
         }

@@ -52,6 +52,10 @@ stored_enum!(
         InvitationReminder = "invitation-reminder",
         /// A required question of the organiser's is still unanswered.
         AnswersReminder = "answers-reminder",
+        /// A reminder rule's email (`services::reminders`).
+        Reminder = "reminder",
+        /// An organiser's message to a filtered audience (`services::messages`).
+        OrganiserMessage = "organiser-message",
     }
 );
 

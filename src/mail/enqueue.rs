@@ -48,6 +48,13 @@ pub struct Payload {
     /// What happened to the registrant's choices that they did not do.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<ChoiceNote>,
+    /// The reminder rule this email belongs to (`MessageKind::Reminder`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reminder_rule: Option<i32>,
+    /// The organiser's message this email carries
+    /// (`MessageKind::OrganiserMessage`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organiser_message: Option<i32>,
 }
 
 /// What a registration's email says, beyond the registration itself.
@@ -84,7 +91,7 @@ async fn insert(
     payload: &Payload,
     dedupe_key: String,
     now: DateTime<Utc>,
-) -> Result<(), DbErr> {
+) -> Result<bool, DbErr> {
     let id = Uuid::now_v7();
     let row = outbox::ActiveModel {
         id: Set(id),
@@ -97,18 +104,23 @@ async fn insert(
         dedupe_key: Set(dedupe_key),
         status: Set(crate::domain::status::OutboxStatus::Pending),
         attempts: Set(0),
-        next_attempt_at: Set(now),
+        // Due at once: never later than the real moment it is written, even
+        // when the change is made as of a moved clock (the reminder
+        // scheduler's tests run it months ahead).
+        next_attempt_at: Set(now.min(Utc::now())),
         lease_until: Set(None),
         last_error: Set(None),
         message_id: Set(id.to_string()),
         created_at: Set(now),
         sent_at: Set(None),
     };
-    outbox::Entity::insert(row)
-        .on_conflict_do_nothing()
+    // The conflict target is the dedupe key (sea-orm's plain
+    // `on_conflict_do_nothing` targets the primary key only).
+    let inserted = outbox::Entity::insert(row)
+        .on_conflict_do_nothing_on([outbox::Column::DedupeKey])
         .exec_without_returning(db)
         .await?;
-    Ok(())
+    Ok(matches!(inserted, sea_orm::TryInsertResult::Inserted(n) if n > 0))
 }
 
 /// Writes one message for `registration` to the outbox.
@@ -137,6 +149,8 @@ pub async fn enqueue(
             .then(|| (registration.name.clone(), registration.email.clone())),
         erased: false,
         notes,
+        reminder_rule: None,
+        organiser_message: None,
     };
     // One message per kind and state of the registration: every change
     // writes `updated_at`, so a retried transaction cannot queue it twice.
@@ -147,7 +161,9 @@ pub async fn enqueue(
         registration.calendar_sequence,
         registration.updated_at.timestamp_micros()
     );
-    insert(db, &registration.email, &payload, dedupe_key, now).await
+    insert(db, &registration.email, &payload, dedupe_key, now)
+        .await
+        .map(drop)
 }
 
 /// Writes an invitation (or a reminder) with its personal link to the outbox.
@@ -169,6 +185,8 @@ pub async fn enqueue_invitation(
         attendee: None,
         erased: false,
         notes: Vec::new(),
+        reminder_rule: None,
+        organiser_message: None,
     };
     let dedupe_key = format!(
         "{}:{}:{}",
@@ -176,5 +194,115 @@ pub async fn enqueue_invitation(
         invitation.id,
         invitation.updated_at.timestamp_micros()
     );
+    insert(db, &invitation.email, &payload, dedupe_key, now)
+        .await
+        .map(drop)
+}
+
+/// Deletes a registration's reminders that are queued and not yet claimed
+/// by a worker, in the caller's transaction (its cancellation's).
+pub async fn withdraw_reminders(
+    db: &impl ConnectionTrait,
+    registration_id: Uuid,
+) -> Result<u64, DbErr> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    Ok(outbox::Entity::delete_many()
+        .filter(outbox::Column::RegistrationId.eq(registration_id))
+        .filter(outbox::Column::Kind.eq(MessageKind::Reminder))
+        .filter(outbox::Column::Status.eq(crate::domain::status::OutboxStatus::Pending))
+        .exec(db)
+        .await?
+        .rows_affected)
+}
+
+/// A reminder rule's email or an organiser's message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Notice {
+    /// The reminder rule, by id.
+    Reminder(i32),
+    /// The organiser's message, by id.
+    Message(i32),
+}
+
+impl Notice {
+    fn kind(self) -> MessageKind {
+        match self {
+            Notice::Reminder(_) => MessageKind::Reminder,
+            Notice::Message(_) => MessageKind::OrganiserMessage,
+        }
+    }
+
+    /// The start of the dedupe key of every email of this rule or message.
+    pub fn key_prefix(self) -> String {
+        match self {
+            Notice::Reminder(id) => format!("reminder:{id}:"),
+            Notice::Message(id) => format!("organiser-message:{id}:"),
+        }
+    }
+
+    /// A payload for a preview: a placeholder instead of a link, and the
+    /// invite (the preview shows what a confirmed person gets).
+    pub fn preview_payload(self) -> Payload {
+        let mut payload = self.payload(0, &ManageToken::generate(), true);
+        payload.token = Some("…".to_owned());
+        payload
+    }
+
+    fn payload(self, sequence: i32, token: &ManageToken, invite: bool) -> Payload {
+        Payload {
+            kind: self.kind(),
+            registration_id: None,
+            invitation_id: None,
+            sequence,
+            token: Some(token.as_link_part()),
+            invite: invite.then_some(InviteKind::Request),
+            previously: None,
+            attendee: None,
+            erased: false,
+            notes: Vec::new(),
+            reminder_rule: match self {
+                Notice::Reminder(id) => Some(id),
+                Notice::Message(_) => None,
+            },
+            organiser_message: match self {
+                Notice::Message(id) => Some(id),
+                Notice::Reminder(_) => None,
+            },
+        }
+    }
+}
+
+/// Writes a reminder or an organiser's message to a registrant, with a
+/// fresh manage link and, when `invite`, their current REQUEST (same UID,
+/// same SEQUENCE: nothing changed). The dedupe key names the rule (or
+/// message) and the registration, so each is written at most once per
+/// person whoever writes it, however often. Returns whether it was written
+/// now (false: it was written before).
+pub async fn enqueue_notice(
+    db: &impl ConnectionTrait,
+    registration: &registration::Model,
+    notice: Notice,
+    token: &ManageToken,
+    invite: bool,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let mut payload = notice.payload(registration.calendar_sequence, token, invite);
+    payload.registration_id = Some(registration.id);
+    let dedupe_key = format!("{}r:{}", notice.key_prefix(), registration.id);
+    insert(db, &registration.email, &payload, dedupe_key, now).await
+}
+
+/// [`enqueue_notice`] for an invitee who has not answered, with their
+/// invitation link.
+pub async fn enqueue_invitation_notice(
+    db: &impl ConnectionTrait,
+    invitation: &invitation::Model,
+    notice: Notice,
+    token: &ManageToken,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let mut payload = notice.payload(0, token, false);
+    payload.invitation_id = Some(invitation.id);
+    let dedupe_key = format!("{}i:{}", notice.key_prefix(), invitation.id);
     insert(db, &invitation.email, &payload, dedupe_key, now).await
 }

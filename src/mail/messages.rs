@@ -34,14 +34,14 @@ pub struct RenderedEmail {
     pub calendar: Option<(CalendarMethod, String)>,
 }
 
-fn fill(template: String, pairs: &[(&str, &str)]) -> String {
+pub(crate) fn fill(template: String, pairs: &[(&str, &str)]) -> String {
     pairs.iter().fold(template, |text, (key, value)| {
         text.replace(&format!("%{{{key}}}"), value)
     })
 }
 
 /// The manage link, or `None` when this message does not carry one.
-fn manage_url(ctx: &MessageContext<'_>) -> Option<String> {
+pub(crate) fn manage_url(ctx: &MessageContext<'_>) -> Option<String> {
     let token = ctx.payload.token.as_deref()?;
     ctx.base_url
         .join(&format!("r/{token}"))
@@ -49,7 +49,7 @@ fn manage_url(ctx: &MessageContext<'_>) -> Option<String> {
         .map(String::from)
 }
 
-fn event_url(ctx: &MessageContext<'_>) -> String {
+pub(crate) fn event_url(ctx: &MessageContext<'_>) -> String {
     ctx.base_url
         .join(&format!("events/{}", ctx.event.slug))
         .map(String::from)
@@ -57,21 +57,21 @@ fn event_url(ctx: &MessageContext<'_>) -> String {
 }
 
 /// One paragraph-level description of the message, shared by both forms.
-struct Letter {
-    subject: String,
-    greeting: String,
-    lead: Vec<String>,
-    facts: Vec<(String, String)>,
-    programme: Vec<String>,
+pub(crate) struct Letter {
+    pub(crate) subject: String,
+    pub(crate) greeting: String,
+    pub(crate) lead: Vec<String>,
+    pub(crate) facts: Vec<(String, String)>,
+    pub(crate) programme: Vec<String>,
     /// The programme choices and where each stands.
-    choices: Vec<String>,
+    pub(crate) choices: Vec<String>,
     /// What happened to them that the registrant did not do.
-    notes: Vec<String>,
-    link: Option<(String, String)>,
-    footer: Vec<String>,
+    pub(crate) notes: Vec<String>,
+    pub(crate) link: Option<(String, String)>,
+    pub(crate) footer: Vec<String>,
 }
 
-fn letter(ctx: &MessageContext<'_>, locale: Locale) -> Letter {
+pub(crate) fn letter(ctx: &MessageContext<'_>, locale: Locale) -> Letter {
     let event = ctx.event;
     let tz = format::zone(&event.time_zone);
     let kind = ctx.payload.kind.as_str();
@@ -225,7 +225,11 @@ fn letter(ctx: &MessageContext<'_>, locale: Locale) -> Letter {
 }
 
 /// Each chosen item as a line: "Nätverksmiddag, 6 april 19:00–22:00: Plats".
-fn choice_lines(ctx: &MessageContext<'_>, tz: chrono_tz::Tz, locale: Locale) -> Vec<String> {
+pub(crate) fn choice_lines(
+    ctx: &MessageContext<'_>,
+    tz: chrono_tz::Tz,
+    locale: Locale,
+) -> Vec<String> {
     ctx.choices
         .iter()
         .filter_map(|line| {
@@ -240,7 +244,7 @@ fn choice_lines(ctx: &MessageContext<'_>, tz: chrono_tz::Tz, locale: Locale) -> 
         .collect()
 }
 
-fn text_of(letter: &Letter, locale: Locale) -> String {
+pub(crate) fn text_of(letter: &Letter, locale: Locale) -> String {
     let mut out = format!("{}\n\n", letter.greeting);
     for paragraph in &letter.lead {
         out.push_str(paragraph);
@@ -277,7 +281,7 @@ fn text_of(letter: &Letter, locale: Locale) -> String {
     out
 }
 
-fn html_of(letter: &Letter, locale: Locale) -> Markup {
+pub(crate) fn html_of(letter: &Letter, locale: Locale) -> Markup {
     html! {
         (DOCTYPE)
         html lang=(locale.as_str()) {
@@ -313,7 +317,22 @@ fn html_of(letter: &Letter, locale: Locale) -> Markup {
 pub fn render(ctx: &MessageContext<'_>, now: DateTime<Utc>) -> RenderedEmail {
     let locale = Locale::parse(&ctx.registration.locale).unwrap_or_default();
     let letter = letter(ctx, locale);
-    let calendar = ctx.payload.invite.map(|kind| {
+    let calendar = calendar_of(ctx, locale, now);
+    RenderedEmail {
+        subject: letter.subject.clone(),
+        text: text_of(&letter, locale),
+        html: html_of(&letter, locale).into_string(),
+        calendar,
+    }
+}
+
+/// The registration's own invite, as the payload asks for it.
+pub(crate) fn calendar_of(
+    ctx: &MessageContext<'_>,
+    locale: Locale,
+    now: DateTime<Utc>,
+) -> Option<(CalendarMethod, String)> {
+    ctx.payload.invite.map(|kind| {
         let method = match kind {
             InviteKind::Request => CalendarMethod::Request,
             InviteKind::Cancel => CalendarMethod::Cancel,
@@ -343,13 +362,7 @@ pub fn render(ctx: &MessageContext<'_>, now: DateTime<Utc>) -> RenderedEmail {
             description,
         };
         (method, calendar::invite(&invite, now))
-    });
-    RenderedEmail {
-        subject: letter.subject.clone(),
-        text: text_of(&letter, locale),
-        html: html_of(&letter, locale).into_string(),
-        calendar,
-    }
+    })
 }
 
 /// Everything an invitation is rendered from.

@@ -3,6 +3,7 @@
 pub mod compose;
 pub mod enqueue;
 pub mod messages;
+pub mod notices;
 pub mod outbox;
 pub mod transport;
 pub mod wake;

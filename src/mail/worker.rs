@@ -14,9 +14,11 @@ use super::outbox;
 use super::transport::{SendError, Transport};
 use crate::config::Settings;
 use crate::db::entities::{
-    event, invitation, municipality, outbox as outbox_row, programme_item, registration,
+    event, invitation, municipality, organiser_message, outbox as outbox_row, programme_item,
+    registration, reminder_rule,
 };
 use crate::db::registrations;
+use crate::domain::status::MessageKind;
 
 /// How many rows one claim takes. The sends of a batch run concurrently
 /// (over at most `mail.pool_size` SMTP connections).
@@ -132,6 +134,10 @@ enum Outcome {
         next: chrono::DateTime<Utc>,
     },
     Failed(String),
+    /// A reminder whose person left its audience after it was queued (they
+    /// cancelled, the event was cancelled, the invitee answered): deleted
+    /// unsent, as a cancellation deletes the reminders still pending.
+    Withdrawn,
 }
 
 /// Renders and sends one row.
@@ -144,6 +150,10 @@ async fn attempt(
     payload: &Payload,
 ) -> Outcome {
     let now = Utc::now();
+    if payload.kind == MessageKind::Reminder && batch.withdrawn(payload) {
+        tracing::info!(id = %row.id, "reminder withdrawn: its person left the audience");
+        return Outcome::Withdrawn;
+    }
     let message = match build(db, settings, batch, row, payload).await {
         Ok(message) => message,
         Err(err) => {
@@ -209,6 +219,9 @@ async fn record(
             } => outbox::mark_sent(&txn, row, payload_without_secret.clone(), *erased, *at).await?,
             Outcome::Retry { error, next } => outbox::mark_retry(&txn, row, error, *next).await?,
             Outcome::Failed(error) => outbox::mark_failed(&txn, row, error).await?,
+            Outcome::Withdrawn => {
+                outbox_row::Entity::delete_by_id(row.id).exec(&txn).await?;
+            }
         }
     }
     txn.commit().await
@@ -222,6 +235,8 @@ struct Batch {
     events: HashMap<i32, event::Model>,
     programmes: HashMap<i32, Vec<programme_item::Model>>,
     municipalities: HashMap<String, String>,
+    rules: HashMap<i32, reminder_rule::Model>,
+    messages: HashMap<i32, organiser_message::Model>,
 }
 
 impl Batch {
@@ -231,11 +246,33 @@ impl Batch {
     ) -> Result<Self, DbErr> {
         let mut registration_ids = Vec::new();
         let mut invitation_ids = Vec::new();
+        let mut rule_ids = Vec::new();
+        let mut message_ids = Vec::new();
         for payload in payloads {
             registration_ids.extend(payload.registration_id);
             invitation_ids.extend(payload.invitation_id);
+            rule_ids.extend(payload.reminder_rule);
+            message_ids.extend(payload.organiser_message);
         }
         let mut batch = Batch::default();
+        if !rule_ids.is_empty() {
+            batch.rules = reminder_rule::Entity::find()
+                .filter(reminder_rule::Column::Id.is_in(rule_ids))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|r| (r.id, r))
+                .collect();
+        }
+        if !message_ids.is_empty() {
+            batch.messages = organiser_message::Entity::find()
+                .filter(organiser_message::Column::Id.is_in(message_ids))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|m| (m.id, m))
+                .collect();
+        }
         if !registration_ids.is_empty() {
             batch.registrations = registration::Entity::find()
                 .filter(registration::Column::Id.is_in(registration_ids))
@@ -298,6 +335,30 @@ impl Batch {
         Ok(batch)
     }
 
+    /// Whether a reminder's person is no longer in its audience.
+    fn withdrawn(&self, payload: &Payload) -> bool {
+        use crate::domain::event::{EventStatus, RegistrationStatus};
+        use crate::domain::status::InvitationStatus;
+        let cancelled = |event_id: i32| {
+            self.events
+                .get(&event_id)
+                .is_some_and(|e| e.status == EventStatus::Cancelled)
+        };
+        if let Some(r) = payload
+            .registration_id
+            .and_then(|id| self.registrations.get(&id))
+        {
+            return r.status == RegistrationStatus::Cancelled || cancelled(r.event_id);
+        }
+        if let Some(i) = payload
+            .invitation_id
+            .and_then(|id| self.invitations.get(&id))
+        {
+            return i.status != InvitationStatus::Sent || cancelled(i.event_id);
+        }
+        false
+    }
+
     fn event(&self, id: i32) -> anyhow::Result<(&event::Model, &[programme_item::Model])> {
         let event = self
             .events
@@ -341,6 +402,14 @@ async fn build(
         None => registration.organisation.clone().unwrap_or_default(),
     };
     let base_url = &settings.server.base_url;
+    let current;
+    let payload = match payload.kind {
+        MessageKind::Reminder | MessageKind::OrganiserMessage => {
+            current = super::notices::current_payload(payload, &registration, event);
+            &current
+        }
+        _ => payload,
+    };
     let context = MessageContext {
         payload,
         event,
@@ -351,7 +420,28 @@ async fn build(
         affiliation,
         base_url,
     };
-    let rendered = render(&context, row.created_at);
+    let rendered = match (payload.reminder_rule, payload.organiser_message) {
+        (Some(rule_id), _) => {
+            let rule = batch
+                .rules
+                .get(&rule_id)
+                .ok_or_else(|| anyhow::anyhow!("reminder rule {rule_id} is gone"))?;
+            let item_title = rule
+                .item_id
+                .and_then(|id| programme.iter().find(|i| i.id == id))
+                .map(|i| i.title.as_str())
+                .unwrap_or_default();
+            super::notices::render_reminder(&context, rule, item_title, row.created_at)
+        }
+        (None, Some(message_id)) => {
+            let message = batch
+                .messages
+                .get(&message_id)
+                .ok_or_else(|| anyhow::anyhow!("message {message_id} is gone"))?;
+            super::notices::render_message(&context, message, row.created_at)
+        }
+        (None, None) => render(&context, row.created_at),
+    };
     let domain = settings.mail.from.email.domain().to_owned();
     compose(
         &Envelope {
@@ -379,6 +469,31 @@ fn build_invitation(
         .get(&invitation_id)
         .ok_or_else(|| anyhow::anyhow!("invitation {invitation_id} is gone"))?;
     let (event, programme) = batch.event(invitation.event_id)?;
+    if let Some(rule_id) = payload.reminder_rule {
+        let rule = batch
+            .rules
+            .get(&rule_id)
+            .ok_or_else(|| anyhow::anyhow!("reminder rule {rule_id} is gone"))?;
+        let rendered = super::notices::render_invitee_reminder(
+            event,
+            invitation,
+            payload,
+            rule,
+            &settings.server.base_url,
+        );
+        let domain = settings.mail.from.email.domain().to_owned();
+        return compose(
+            &Envelope {
+                message_id: &row.message_id,
+                from: &settings.mail.from,
+                reply_to: &event.organiser_email,
+                to_name: &invitation.name,
+                to_email: &row.recipient,
+                domain: &domain,
+            },
+            &rendered,
+        );
+    }
     let context = super::messages::InvitationContext {
         payload,
         event,

@@ -50,6 +50,10 @@ pub fn router(state: AppState) -> Router {
             axum::routing::post(public::manage::save_answers),
         )
         .route(
+            "/r/{token}/participant-list",
+            axum::routing::post(public::manage::participant_list),
+        )
+        .route(
             "/r/{token}/links/revoke",
             axum::routing::post(public::manage::revoke_links),
         )

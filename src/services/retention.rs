@@ -202,6 +202,11 @@ async fn anonymise(
             Expr::cust("'anon:' || manage_token_hash"),
         )
         .col_expr(registration::Column::RoleTitle, Expr::value(""))
+        // Off the participant list: nothing of the person is left to show.
+        .col_expr(
+            registration::Column::ParticipantListConsentedAt,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
         .col_expr(
             registration::Column::Phone,
             Expr::value(Option::<String>::None),

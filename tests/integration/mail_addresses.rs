@@ -158,7 +158,10 @@ async fn stored_by_the_previous_release(
     row.created_at = registered;
     row.updated_at = registered;
     row.consented_at = registered;
-    registration::Entity::insert(registration::ActiveModel::from(row.clone()))
+    let mut active = registration::ActiveModel::from(row.clone());
+    // A column of a later migration (the participant list's consent).
+    active.participant_list_consented_at = sea_orm::ActiveValue::NotSet;
+    registration::Entity::insert(active)
         .exec_without_returning(db)
         .await
         .unwrap();

@@ -37,6 +37,9 @@ pub struct Model {
     pub diet: Option<String>,
     /// Comma-separated allergen codes (`domain::choice::Allergen`); sensitive.
     pub allergens: String,
+    /// When the registrant agreed to appear on the participant list; `None`:
+    /// not listed. Withdrawing consent sets it back to `None`.
+    pub participant_list_consented_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -8,9 +8,12 @@ pub mod auth;
 pub mod checkin;
 pub mod events;
 pub mod invitations;
+pub mod messages;
+pub mod participants;
 pub mod printing;
 pub mod programme;
 pub mod questions;
+pub mod reminders;
 pub mod session;
 
 use axum::Router;
@@ -150,6 +153,35 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route(
             "/admin/events/{slug}/invitations/remind",
             post(invitations::remind),
+        )
+        .route(
+            "/admin/events/{slug}/reminders",
+            get(reminders::page).post(reminders::create),
+        )
+        .route(
+            "/admin/events/{slug}/reminders/{id}/delete",
+            post(reminders::delete),
+        )
+        .route(
+            "/admin/events/{slug}/reminders/{id}/confirm",
+            get(reminders::confirm_page).post(reminders::confirm),
+        )
+        .route(
+            "/admin/events/{slug}/messages",
+            get(messages::page).post(messages::send),
+        )
+        .route(
+            "/admin/events/{slug}/messages/preview",
+            post(messages::preview),
+        )
+        .route("/admin/events/{slug}/participants", get(participants::page))
+        .route(
+            "/admin/events/{slug}/participants.csv",
+            get(participants::export_csv),
+        )
+        .route(
+            "/admin/events/{slug}/participants.xlsx",
+            get(participants::export_xlsx),
         );
     let admin = Router::new()
         .route(

@@ -55,6 +55,18 @@ async fn render(
             .map(|m| m.name.clone()),
         None => None,
     };
+    // Only a confirmed participant of an event that takes place sees who
+    // else comes.
+    let participants = if managed.registration.status == RegistrationStatus::Confirmed
+        && managed.event.status != crate::domain::event::EventStatus::Cancelled
+    {
+        Some(
+            crate::services::participants::list(&state.db, managed.event.id, &state.members)
+                .await?,
+        )
+    } else {
+        None
+    };
     Ok(view::render(
         managed,
         token,
@@ -64,6 +76,7 @@ async fn render(
         errors,
         member_name.as_deref(),
         &state.settings.server.base_url,
+        participants.as_deref(),
         locale,
     ))
 }
@@ -273,6 +286,40 @@ pub async fn save_answers(
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
     }
+}
+
+/// The manage page's participant-list form.
+#[derive(Debug, Default, Deserialize)]
+pub struct ListedForm {
+    #[serde(default)]
+    listed: String,
+}
+
+/// `POST /r/{token}/participant-list`: give or withdraw the consent to
+/// appear on the participant list; withdrawing removes the person at once.
+pub async fn participant_list(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    axum::Form(form): axum::Form<ListedForm>,
+) -> Result<Redirect, AppError> {
+    let managed = open(&state, &token).await?;
+    let wanted = form.listed == BOX_TICKED;
+    let listed = crate::services::participants::set_consent(
+        &state.db,
+        managed.registration.id,
+        wanted,
+        Utc::now(),
+    )
+    .await?;
+    let notice = if listed {
+        Notice::Listed
+    } else {
+        Notice::Unlisted
+    };
+    Ok(Redirect::to(&format!(
+        "/r/{token}?done={}",
+        notice.as_str()
+    )))
 }
 
 /// `POST /r/{token}/links/revoke`: every other link stops working.

@@ -136,6 +136,11 @@ pub async fn announce(
     now: DateTime<Utc>,
 ) -> Result<registration::Model, DbErr> {
     let link_again = change == Change::LinkAgain;
+    // A reminder queued but not yet sent must not reach someone who has
+    // just cancelled (or whose event was cancelled).
+    if matches!(change, Change::Cancelled { .. } | Change::EventCancelled) {
+        crate::mail::enqueue::withdraw_reminders(txn, current.id).await?;
+    }
     let message = message_for(change, current.status);
     let fresh = matches!(link, Link::Fresh).then(ManageToken::generate);
     // Every message needs the row's `updated_at` at this change (it is part

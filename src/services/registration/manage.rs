@@ -431,7 +431,8 @@ pub async fn data_export(
             "affiliation": affiliation, "role_title": r.role_title, "phone": r.phone,
             "dietary_needs": r.dietary_needs, "accessibility_needs": r.accessibility_needs,
             "language": r.locale, "status": r.status, "waitlist_position": managed.waitlist_position,
-            "consented_at": r.consented_at, "privacy_notice_version": r.consent_version, "created_at": r.created_at, "updated_at": r.updated_at,
+            "consented_at": r.consented_at, "privacy_notice_version": r.consent_version,
+            "participant_list_consented_at": r.participant_list_consented_at, "created_at": r.created_at, "updated_at": r.updated_at,
             "cancelled_at": r.cancelled_at, "checked_in_at": r.checked_in_at,
         },
         "event": {

@@ -67,6 +67,9 @@ pub fn render(who: &CurrentOrganiser, view: &Overview<'_>, locale: Locale) -> Ma
                         li { a href={ (base) "/programme" } { (locale.t("items.title")) } }
                         li { a href={ (base) "/print" } { (locale.t("print.title")) } }
                         li { a href={ (base) "/questions" } { (locale.t("questions.title")) } }
+                        li { a href={ (base) "/reminders" } { (locale.t("reminders.title")) } }
+                        li { a href={ (base) "/messages" } { (locale.t("messages.title")) } }
+                        li { a href={ (base) "/participants" } { (locale.t("participants.nav")) } }
                         li { a href={ (base) "/emails" } { (locale.t("admin.emails")) } }
                         li { a href={ (base) "/edit" } { (locale.t("admin.event.edit")) } }
                     }

@@ -175,6 +175,7 @@ fn registration_form(view: &EventPage<'_>, locale: Locale) -> Markup {
             (text_field(Field::DietaryNeeds, &locale.t("field.dietary_needs"), Some(&locale.t("field.needs_hint")), &form.dietary_needs, false, InputKind::TextArea, errors, locale))
             (text_field(Field::AccessibilityNeeds, &locale.t("field.accessibility_needs"), Some(&locale.t("field.needs_hint")), &form.accessibility_needs, false, InputKind::TextArea, errors, locale))
             (questions_fieldset(view.questions, &form.boxes, errors, Asker::Registrant, locale))
+            (crate::views::public::participants::consent_box(&form.boxes, locale))
             div class={ "field field-checkbox" @if consent_error.is_some() { " field-error" } } {
                 @if let Some(error) = &consent_error {
                     p class="error-message" id="consent-error" { span class="visually-hidden" { (locale.t("form.error_prefix")) " " } (error) }

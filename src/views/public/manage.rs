@@ -28,6 +28,10 @@ pub enum Notice {
     ChoicesSaved,
     /// The answers to the organiser's questions were saved.
     AnswersSaved,
+    /// The registrant now appears on the participant list.
+    Listed,
+    /// The registrant no longer appears on the participant list.
+    Unlisted,
 }
 
 impl Notice {
@@ -41,6 +45,8 @@ impl Notice {
             "links-revoked" => Some(Notice::LinksRevoked),
             "choices-saved" => Some(Notice::ChoicesSaved),
             "answers-saved" => Some(Notice::AnswersSaved),
+            "listed" => Some(Notice::Listed),
+            "unlisted" => Some(Notice::Unlisted),
             _ => None,
         }
     }
@@ -55,6 +61,8 @@ impl Notice {
             Notice::LinksRevoked => "links-revoked",
             Notice::ChoicesSaved => "choices-saved",
             Notice::AnswersSaved => "answers-saved",
+            Notice::Listed => "listed",
+            Notice::Unlisted => "unlisted",
         }
     }
 }
@@ -73,6 +81,7 @@ pub fn render(
     errors: &FormErrors,
     member_name: Option<&str>,
     base_url: &url::Url,
+    participants: Option<&[crate::services::participants::Listed]>,
     locale: Locale,
 ) -> Markup {
     let registration = &managed.registration;
@@ -107,6 +116,8 @@ pub fn render(
                 Some(Notice::LinksRevoked) => div class="notice notice-success" role="status" { p { (locale.t("manage.links_revoked")) } },
                 Some(Notice::ChoicesSaved) => div class="notice notice-success" role="status" { p { (locale.t("choice.saved")) } },
                 Some(Notice::AnswersSaved) => div class="notice notice-success" role="status" { p { (locale.t("questions.manage.saved")) } },
+                Some(Notice::Listed) => div class="notice notice-success" role="status" { p { (locale.t("participants.notice_listed")) } },
+                Some(Notice::Unlisted) => div class="notice notice-success" role="status" { p { (locale.t("participants.notice_unlisted")) } },
                 Some(Notice::NotSavedCancelled) => div class="notice notice-warning" role="alert" { p { strong { (locale.t("manage.not_saved_cancelled")) } } },
                 None => {},
             }
@@ -174,6 +185,7 @@ pub fn render(
                         button type="submit" { (locale.t("questions.manage.save")) }
                     }
                 }
+                (super::participants::section(&path, registration.participant_list_consented_at.is_some(), participants, locale))
                 h2 { (locale.t("manage.cancel_title")) }
             p { a class="button button-secondary" href={ (path) "/cancel" } rel="noreferrer" { (locale.t("manage.cancel_link")) } }
         }

@@ -2,4 +2,5 @@
 pub mod event_page;
 pub mod events;
 pub mod manage;
+pub mod participants;
 pub mod privacy;

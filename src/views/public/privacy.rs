@@ -8,7 +8,7 @@ pub use crate::domain::registration::NOTICE_VERSION;
 
 /// SHA-256 of the notice's Swedish and English texts at [`NOTICE_VERSION`].
 pub const NOTICE_FINGERPRINT: &str =
-    "3d4ebbeb5a08e378029c9beb8a1f31534617a0098a8c98f4b3dcd2eb781359ce";
+    "87a39bfb0b73113e11a71232d77950e22f73158ba4f069a45610b045e71ff39f";
 
 /// The notice's texts in both languages, in a fixed order.
 pub fn notice_text() -> String {

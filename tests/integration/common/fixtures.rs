@@ -104,6 +104,7 @@ pub fn registration(event: &event::Model, name: &str) -> registration::Model {
         checked_in_at: None,
         search_text: String::new(),
         consent_version: String::new(),
+        participant_list_consented_at: None,
         diet: Some("vegetarian".into()),
         allergens: "gluten,milk".into(),
     }
