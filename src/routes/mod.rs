@@ -42,6 +42,10 @@ pub fn router(state: AppState) -> Router {
         .route("/r/{token}/invite.ics", get(public::calendar::invite_ics))
         .route("/r/{token}/data.json", get(public::manage::data))
         .route(
+            "/r/{token}/participants.pdf",
+            get(public::manage::participants_pdf),
+        )
+        .route(
             "/r/{token}/choices",
             axum::routing::post(public::manage::change_choices),
         )

@@ -19,7 +19,7 @@ async fn two_hundred_concurrent_registrations_for_fifty_seats_confirm_exactly_fi
         let app = if i % 2 == 0 { &first } else { &second };
         async move {
             let email = format!("person{i}@example.org");
-            app.register("rusning", &format!("Person {i}"), &email)
+            app.register_patiently("rusning", &format!("Person {i}"), &email)
                 .await
                 .status
         }

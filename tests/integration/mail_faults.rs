@@ -173,7 +173,7 @@ async fn two_instances_deliver_two_hundred_messages_without_duplicates() {
     let attempts = (0..200).map(|i| {
         let app = if i % 2 == 0 { &first } else { &second };
         async move {
-            app.register("almedalen", "P", &format!("p{i}@example.org"))
+            app.register_patiently("almedalen", "P", &format!("p{i}@example.org"))
                 .await
                 .status
         }

@@ -299,3 +299,59 @@ async fn the_attendance_list_has_a_page_per_day_grouped_by_municipality_to_sign(
         assert!(text.contains(needle) && text.contains("Dora Öst"), "{text}");
     }
 }
+
+#[tokio::test]
+async fn the_participant_list_prints_for_a_confirmed_participant_and_the_organiser() {
+    let app = TestApp::spawn().await;
+    app.create_event(&seminar("brickor", Some(2))).await;
+    let mut paths = Vec::new();
+    for (name, email) in [
+        ("Anna Berg", "anna@example.org"),
+        ("Bo Ek", "bo@example.org"),
+        ("Cecilia Lind", "cecilia@example.org"),
+    ] {
+        let key = new_key();
+        let mut form = registration_form(&key, name, email);
+        form.push(("participant_list", "yes"));
+        let posted = app.post_form("/events/brickor/register", &form).await;
+        assert_eq!(posted.status, 303);
+        paths.push(posted.manage_path());
+    }
+    // Anna (confirmed) downloads the list; Cecilia (waitlisted) cannot.
+    let response = app
+        .client
+        .get(app.url(&format!("{}/participants.pdf", paths[0])))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let pdf = response.bytes().await.unwrap().to_vec();
+    assert_eq!(info(&pdf, "Tagged"), "yes");
+    let text = text_of(&pdf);
+    assert!(
+        text.contains("Anna Berg") && text.contains("Bo Ek"),
+        "{text}"
+    );
+    assert!(!text.contains("Cecilia"), "not confirmed: not on the list");
+    let (status, _) = app.get(&format!("{}/participants.pdf", paths[2])).await;
+    assert_eq!(status, 404);
+    // Bo withdraws: gone at once.
+    app.post_form(
+        &format!("{}/participant-list", paths[1]),
+        &[("listed", "no")],
+    )
+    .await;
+    app.add_account("org@example.org", Role::Organiser).await;
+    let client = app.login("org@example.org").await;
+    let response = client
+        .get(app.url("/admin/events/brickor/participants.pdf"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let text = text_of(&response.bytes().await.unwrap());
+    assert!(
+        text.contains("Anna Berg") && !text.contains("Bo Ek"),
+        "{text}"
+    );
+}

@@ -182,6 +182,10 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route(
             "/admin/events/{slug}/participants.xlsx",
             get(participants::export_xlsx),
+        )
+        .route(
+            "/admin/events/{slug}/participants.pdf",
+            get(participants::export_pdf),
         );
     let admin = Router::new()
         .route(

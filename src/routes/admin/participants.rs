@@ -80,3 +80,25 @@ pub async fn export_xlsx(
 ) -> Result<Response, AppError> {
     export(&who, &state, &slug, locale, true).await
 }
+
+/// `GET /admin/events/{slug}/participants.pdf`.
+pub async fn export_pdf(
+    who: CurrentOrganiser,
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    locale: Locale,
+) -> Result<Response, AppError> {
+    let event = event_by_slug(&state, &slug).await?;
+    let listed =
+        participants::for_export(&state.db, &event, &state.members, &who.account, Utc::now())
+            .await?;
+    let list = crate::views::admin::printing::participants(&event, &listed, locale);
+    let pdf = crate::pdf::lists::render(list)
+        .await
+        .map_err(AppError::Internal)?;
+    Ok(download(
+        "application/pdf",
+        &format!("{slug}-deltagarlista.pdf"),
+        Body::from(pdf),
+    ))
+}

@@ -385,6 +385,38 @@ async fn affiliation(state: &AppState, managed: &Managed) -> String {
     }
 }
 
+/// `GET /r/{token}/participants.pdf`: the participant list to print, for a
+/// confirmed participant of an event that takes place (as on their page).
+pub async fn participants_pdf(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    locale: Locale,
+) -> Result<Response, AppError> {
+    let managed = open(&state, &token).await?;
+    if managed.registration.status != RegistrationStatus::Confirmed
+        || managed.event.status == crate::domain::event::EventStatus::Cancelled
+    {
+        return Err(AppError::NotFound);
+    }
+    let listed =
+        crate::services::participants::list(&state.db, managed.event.id, &state.members).await?;
+    let list = crate::views::admin::printing::participants(&managed.event, &listed, locale);
+    let pdf = crate::pdf::lists::render(list)
+        .await
+        .map_err(AppError::Internal)?;
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "application/pdf"),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                "attachment; filename=\"deltagarlista.pdf\"",
+            ),
+        ],
+        pdf,
+    )
+        .into_response())
+}
+
 /// `GET /r/{token}/data.json`: everything stored about the registrant.
 pub async fn data(
     State(state): State<AppState>,

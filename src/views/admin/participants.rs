@@ -50,6 +50,7 @@ pub fn render(
             ul class="exports" {
                 li { a href={ (base) "/participants.csv" } download { (locale.t("participants.export_csv")) } }
                 li { a href={ (base) "/participants.xlsx" } download { (locale.t("participants.export_xlsx")) } }
+                li { a href={ (base) "/participants.pdf" } download { (locale.t("participants.export_pdf")) } }
             }
             (crate::views::public::participants::table(listed, locale))
         },

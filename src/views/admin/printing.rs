@@ -349,3 +349,40 @@ pub fn visitors(
         sections,
     }
 }
+
+/// The participant list, printed: those with a seat who agreed to be on it.
+pub fn participants(
+    event: &event::Model,
+    listed: &[crate::services::participants::Listed],
+    locale: Locale,
+) -> List {
+    let tz = format::zone(&event.time_zone);
+    List {
+        title: format!("{}: {}", locale.t("participants.title"), event.title),
+        lang: locale.as_str().to_owned(),
+        lines: vec![
+            format!(
+                "{}, {}",
+                format::span(event.starts_at, event.ends_at, tz, locale),
+                event.venue_name
+            ),
+            locale
+                .t("participants.caption")
+                .replace("%{count}", &listed.len().to_string()),
+        ],
+        footer: event.title.clone(),
+        sections: vec![Section {
+            columns: vec![
+                locale.t("participants.name"),
+                locale.t("participants.role"),
+                locale.t("participants.affiliation"),
+            ],
+            widths: vec![3.0, 3.0, 3.0],
+            rows: listed
+                .iter()
+                .map(|p| vec![p.name.clone(), p.role_title.clone(), p.affiliation.clone()])
+                .collect(),
+            ..Section::default()
+        }],
+    }
+}

@@ -47,6 +47,9 @@ pub fn section(
             }
             @if let Some(participants) = participants {
                 (table(participants, locale))
+                @if !participants.is_empty() {
+                    p { a href={ (path) "/participants.pdf" } rel="noreferrer" { (locale.t("participants.pdf")) } }
+                }
             }
         }
     }

@@ -266,6 +266,29 @@ impl TestApp {
         )
         .await
     }
+
+    /// [`TestApp::register`] as a person under a burst does it: a 503
+    /// ("try again": the pool's wait ran out) is answered by sending the
+    /// same submission (the same key) again, a few times, which must
+    /// register once. Bursts test capacity and duplicates, not the pool.
+    pub async fn register_patiently(&self, slug: &str, name: &str, email: &str) -> Posted {
+        let key = new_key();
+        let form = registration_form(&key, name, email);
+        let mut tries = 0;
+        loop {
+            let posted = self
+                .post_form(&format!("/events/{slug}/register"), &form)
+                .await;
+            tries += 1;
+            if posted.status != 503 || tries == 5 {
+                if tries > 1 {
+                    eprintln!("{email}: sent {tries} times after 503");
+                }
+                return posted;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(200 * tries)).await;
+        }
+    }
 }
 
 /// Mail settings for fault tests: retry after about a second, poll often,
