@@ -239,6 +239,7 @@ async fn seed_registrations(db: &sea_orm::DatabaseConnection, event_id: i32, cou
                 consent_version: Set(anmalan::views::public::privacy::NOTICE_VERSION.to_owned()),
                 diet: Set(None),
                 allergens: Set(String::new()),
+                replaced_by: Set(None),
             }
         });
         registration::Entity::insert_many(rows)

@@ -299,6 +299,7 @@ mod tests {
             consent_version: String::new(),
             diet: None,
             allergens: String::new(),
+            replaced_by: None,
         };
         (event, registration)
     }

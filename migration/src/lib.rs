@@ -11,6 +11,7 @@ mod m20261202_000006_manage_links;
 mod m20261202_000008_programme_choices;
 mod m20261202_000009_idna_addresses;
 mod m20261203_000012_badge_prints;
+mod m20261203_000013_substitutes;
 
 /// Applies every migration in order.
 pub struct Migrator;
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000008_programme_choices::Migration),
             Box::new(m20261202_000009_idna_addresses::Migration),
             Box::new(m20261203_000012_badge_prints::Migration),
+            Box::new(m20261203_000013_substitutes::Migration),
         ]
     }
 }

@@ -8,4 +8,5 @@ pub mod registration;
 pub mod role;
 pub mod status;
 pub mod stored;
+pub mod substitute;
 pub mod token;

@@ -48,6 +48,10 @@ pub struct Payload {
     /// What happened to the registrant's choices that they did not do.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<ChoiceNote>,
+    /// For a substitution: the other person's name (who took over, or who
+    /// handed over), as shown to the reader.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counterpart: Option<String>,
 }
 
 /// What a registration's email says, beyond the registration itself.
@@ -57,6 +61,7 @@ pub struct Outgoing {
     pub invite: Option<InviteKind>,
     pub previously: Option<Previously>,
     pub notes: Vec<ChoiceNote>,
+    pub counterpart: Option<String>,
 }
 
 /// The calendar object a message carries.
@@ -124,6 +129,7 @@ pub async fn enqueue(
         invite,
         previously,
         notes,
+        counterpart,
     } = outgoing;
     let payload = Payload {
         kind,
@@ -133,10 +139,12 @@ pub async fn enqueue(
         token: token.map(ManageToken::as_link_part),
         invite,
         previously,
-        attendee: (kind == MessageKind::Cancelled)
+        attendee: kind
+            .ends_registration()
             .then(|| (registration.name.clone(), registration.email.clone())),
         erased: false,
         notes,
+        counterpart,
     };
     // One message per kind and state of the registration: every change
     // writes `updated_at`, so a retried transaction cannot queue it twice.
@@ -169,6 +177,7 @@ pub async fn enqueue_invitation(
         attendee: None,
         erased: false,
         notes: Vec::new(),
+        counterpart: None,
     };
     let dedupe_key = format!(
         "{}:{}:{}",

@@ -37,6 +37,9 @@ pub struct Model {
     pub diet: Option<String>,
     /// Comma-separated allergen codes (`domain::choice::Allergen`); sensitive.
     pub allergens: String,
+    /// Set when the registration was handed over to a substitute: the
+    /// registration that took its place (this one is then cancelled).
+    pub replaced_by: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -411,7 +411,7 @@ pub async fn erase(
     {
         let mut payload: crate::mail::enqueue::Payload =
             serde_json::from_str(&message.payload).map_err(|e| DbErr::Custom(e.to_string()))?;
-        let is_cancel = payload.kind == crate::mail::enqueue::MessageKind::Cancelled;
+        let is_cancel = payload.kind.ends_registration();
         if message.status == OutboxStatus::Sent {
             outbox::Entity::update_many()
                 .col_expr(outbox::Column::Recipient, Expr::value(""))

@@ -237,6 +237,7 @@ async fn register_once(
         cancelled_at: Set(None),
         checked_in_at: Set(None),
         consent_version: Set(crate::domain::registration::NOTICE_VERSION.to_owned()),
+        replaced_by: Set(None),
         search_text: Set(registrations::search_text(
             &new.name,
             new.email.as_str(),

@@ -106,5 +106,6 @@ pub fn registration(event: &event::Model, name: &str) -> registration::Model {
         consent_version: String::new(),
         diet: Some("vegetarian".into()),
         allergens: "gluten,milk".into(),
+        replaced_by: None,
     }
 }
