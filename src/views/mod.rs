@@ -6,3 +6,4 @@ pub mod components;
 pub mod errors;
 pub mod layout;
 pub mod public;
+pub mod substitute;

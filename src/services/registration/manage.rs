@@ -29,6 +29,8 @@ pub struct Managed {
     pub programme: Vec<programme_item::Model>,
     /// The registration's choices that still stand, by item id.
     pub choices: Vec<ChoiceLine>,
+    /// Who took the registration over, when it was handed to a substitute.
+    pub replaced_by_name: Option<String>,
 }
 
 /// Finds the registration a manage token opens, or `None` for any unknown
@@ -46,12 +48,20 @@ pub async fn open(db: &impl ConnectionTrait, token: &str) -> Result<Option<Manag
     let waitlist_position = registrations::waitlist_position(db, &registration).await?;
     let programme = events::programme(db, event.id).await?;
     let choices = crate::db::choices::lines(db, registration.id).await?;
+    let replaced_by_name = match registration.replaced_by {
+        Some(id) => registration::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .map(|r| r.name),
+        None => None,
+    };
     Ok(Some(Managed {
         registration,
         event,
         waitlist_position,
         programme,
         choices,
+        replaced_by_name,
     }))
 }
 

@@ -332,7 +332,7 @@ async fn pass_choices_over(
     txn: &impl ConnectionTrait,
     old_id: Uuid,
     new_id: Uuid,
-    closed: &dyn Fn(i32) -> bool,
+    closed: &(dyn Fn(i32) -> bool + Sync),
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     for choice in crate::db::choices::of_registration(txn, old_id).await? {

@@ -22,6 +22,8 @@ pub enum Notice {
     LinksRevoked,
     /// The programme choices were saved.
     ChoicesSaved,
+    /// The registration was handed over to a substitute.
+    HandedOver,
 }
 
 impl Notice {
@@ -34,6 +36,7 @@ impl Notice {
             "not-saved-cancelled" => Some(Notice::NotSavedCancelled),
             "links-revoked" => Some(Notice::LinksRevoked),
             "choices-saved" => Some(Notice::ChoicesSaved),
+            "handed-over" => Some(Notice::HandedOver),
             _ => None,
         }
     }
@@ -47,6 +50,7 @@ impl Notice {
             Notice::NotSavedCancelled => "not-saved-cancelled",
             Notice::LinksRevoked => "links-revoked",
             Notice::ChoicesSaved => "choices-saved",
+            Notice::HandedOver => "handed-over",
         }
     }
 }
@@ -92,6 +96,9 @@ pub fn render(
                 Some(Notice::Cancelled) => div class="notice notice-success" role="status" { p { (locale.t("manage.cancelled_notice")) } },
                 Some(Notice::LinksRevoked) => div class="notice notice-success" role="status" { p { (locale.t("manage.links_revoked")) } },
                 Some(Notice::ChoicesSaved) => div class="notice notice-success" role="status" { p { (locale.t("choice.saved")) } },
+                Some(Notice::HandedOver) => div class="notice notice-success" role="status" {
+                    p { (locale.t("substitute.done").replace("%{name}", managed.replaced_by_name.as_deref().unwrap_or_default())) }
+                },
                 Some(Notice::NotSavedCancelled) => div class="notice notice-warning" role="alert" { p { strong { (locale.t("manage.not_saved_cancelled")) } } },
                 None => {},
             }
@@ -112,6 +119,9 @@ pub fn render(
                         (locale.t("status.waitlisted").replace("%{position}", &managed.waitlist_position.unwrap_or(0).to_string()))
                     },
                     RegistrationStatus::Cancelled => strong { (locale.t("status.cancelled")) },
+                }
+                @if let Some(name) = &managed.replaced_by_name {
+                    " " (locale.t("substitute.replaced_by").replace("%{name}", name))
                 }
             }
             dl class="facts" {
@@ -144,6 +154,9 @@ pub fn render(
                         (choices_fieldset(&managed.programme, &form.boxes, errors, tz, chrono::Utc::now(), false, locale))
                         button type="submit" { (locale.t("choice.change")) }
                     }
+                }
+                @if event.status != EventStatus::Cancelled && chrono::Utc::now() < event.starts_at {
+                    (crate::views::substitute::hand_over_link(&format!("{path}/substitute"), locale))
                 }
                 h2 { (locale.t("manage.cancel_title")) }
             p { a class="button button-secondary" href={ (path) "/cancel" } rel="noreferrer" { (locale.t("manage.cancel_link")) } }
