@@ -29,5 +29,7 @@ mod privacy;
 mod public_flow;
 mod safety;
 mod scale_out;
+mod substitutes;
+mod substitutes_browser;
 mod test_command;
 mod validation;
