@@ -34,9 +34,18 @@ async fn handing_over_in_the_browser_has_zero_axe_violations() {
     app.create_event(&meeting("byte", Some(3), 2, 10)).await;
     let all = items(&app).await;
     let visit = all["Studiebesök på datacenter"].id;
-    let anna = register_choosing(&app, "byte", "Anna Berg", "anna@example.org", "2580", &[visit]).await;
+    let anna = register_choosing(
+        &app,
+        "byte",
+        "Anna Berg",
+        "anna@example.org",
+        "2580",
+        &[visit],
+    )
+    .await;
     register_choosing(&app, "byte", "Bo Ek", "bo@example.org", "2580", &[]).await;
-    app.register("byte", "Cissi Dahl", "cissi@example.org").await;
+    app.register("byte", "Cissi Dahl", "cissi@example.org")
+        .await;
     let cissi = registration_by_email(&app, "cissi@example.org").await;
     app.add_account("org@example.org", Role::Organiser).await;
 
@@ -54,7 +63,10 @@ async fn handing_over_in_the_browser_has_zero_axe_violations() {
         };
         // The registrant finds the way from their page.
         b.goto(&app.url(&anna.manage_path())).await;
-        check(audit(&b, "manage page with hand-over").await, b.scrolls_sideways().await);
+        check(
+            audit(&b, "manage page with hand-over").await,
+            b.scrolls_sideways().await,
+        );
         b.client
             .find(Locator::Css("a[href$='/substitute']"))
             .await
@@ -63,7 +75,10 @@ async fn handing_over_in_the_browser_has_zero_axe_violations() {
             .await
             .unwrap();
         tokio::time::sleep(std::time::Duration::from_millis(250)).await;
-        check(audit(&b, "hand-over form").await, b.scrolls_sideways().await);
+        check(
+            audit(&b, "hand-over form").await,
+            b.scrolls_sideways().await,
+        );
         // An address already registered: the error, the input kept.
         type_into(&b, "name", "Bo Ekström").await;
         type_into(&b, "email", "bo@example.org").await;
@@ -72,7 +87,10 @@ async fn handing_over_in_the_browser_has_zero_axe_violations() {
         submit(&b, "form[action$='/substitute'] button[type=submit]").await;
         let summary = b.text(".error-summary").await;
         assert!(summary.contains("redan anmäld"), "{summary}");
-        check(audit(&b, "hand-over form, refused").await, b.scrolls_sideways().await);
+        check(
+            audit(&b, "hand-over form, refused").await,
+            b.scrolls_sideways().await,
+        );
         if width == 375 {
             // The colleague is new: the registration passes over.
             type_into(&b, "email", "dana@example.org").await;
@@ -80,7 +98,10 @@ async fn handing_over_in_the_browser_has_zero_axe_violations() {
             submit(&b, "form[action$='/substitute'] button[type=submit]").await;
             let notice = b.wait_text("[role=status]", "Dana Falk").await;
             assert!(notice.contains("överlämnad"), "{notice}");
-            check(audit(&b, "manage page, handed over").await, b.scrolls_sideways().await);
+            check(
+                audit(&b, "manage page, handed over").await,
+                b.scrolls_sideways().await,
+            );
         }
 
         // The organiser hands Cissi's registration over.
@@ -90,11 +111,20 @@ async fn handing_over_in_the_browser_has_zero_axe_violations() {
         submit(&b, "form[action='/admin/login'] button").await;
         let page = format!("/admin/events/byte/registrations/{}", cissi.id);
         b.goto(&app.url(&page)).await;
-        check(audit(&b, "admin registration with hand-over").await, b.scrolls_sideways().await);
+        check(
+            audit(&b, "admin registration with hand-over").await,
+            b.scrolls_sideways().await,
+        );
         b.goto(&app.url(&format!("{page}/substitute"))).await;
-        check(audit(&b, "admin hand-over form").await, b.scrolls_sideways().await);
+        check(
+            audit(&b, "admin hand-over form").await,
+            b.scrolls_sideways().await,
+        );
         submit(&b, "form[action$='/substitute'] button[type=submit]").await;
-        check(audit(&b, "admin hand-over form, missing fields").await, b.scrolls_sideways().await);
+        check(
+            audit(&b, "admin hand-over form, missing fields").await,
+            b.scrolls_sideways().await,
+        );
         if width == 375 {
             type_into(&b, "name", "Erik Gran").await;
             type_into(&b, "email", "erik@example.org").await;
@@ -104,7 +134,10 @@ async fn handing_over_in_the_browser_has_zero_axe_violations() {
             submit(&b, "form[action$='/substitute'] button[type=submit]").await;
             let notice = b.wait_text("[role=status]", "överlämnad").await;
             assert!(notice.contains("Anmälan är överlämnad"), "{notice}");
-            check(audit(&b, "admin registration, taken over").await, b.scrolls_sideways().await);
+            check(
+                audit(&b, "admin registration, taken over").await,
+                b.scrolls_sideways().await,
+            );
         }
     }
     println!("{} pages and states audited", report.len());
