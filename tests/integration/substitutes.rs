@@ -271,7 +271,16 @@ async fn a_substitute_already_registered_is_refused_with_the_input_kept() {
         Some("ny@example.org")
     );
 
-    // Nothing changed.
+    // Bo is emailed his own link again; nothing else changed.
+    let kinds = app.outbox_kinds().await;
+    assert_eq!(
+        kinds
+            .iter()
+            .filter(|k| **k == MessageKind::LinkAgain)
+            .count(),
+        1
+    );
+    assert!(!kinds.contains(&MessageKind::HandedOver));
     let anna_row = registration_by_email(&app, "anna@example.org").await;
     assert_eq!(anna_row.status, RegistrationStatus::Confirmed);
     assert_eq!(

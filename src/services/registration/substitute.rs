@@ -25,6 +25,8 @@
 //!   eligible in that item's queue, as any dropped choice.
 //! - Personal details (phone, diet, allergies, needs) are not passed on:
 //!   the substitute fills them in through their own link.
+//! - A substitute already registered is refused, and (as on the public
+//!   form) their address is emailed its own link again.
 //! - A registrant may hand over until the event starts; an organiser until
 //!   the event is cancelled. The audit log names both people.
 use chrono::{DateTime, Utc};
@@ -134,10 +136,11 @@ async fn hand_over_once(
     if email == old.email_normalized {
         return refused(Field::Email, Problem::SamePerson);
     }
-    if registrations::find_active_by_email(&txn, event.id, email)
-        .await?
-        .is_some()
-    {
+    if let Some(existing) = registrations::find_active_by_email(&txn, event.id, email).await? {
+        // As on the public form: the address gets its own link again (at
+        // most every few minutes); whoever typed it never sees it.
+        super::manage::send_link_again(&txn, existing, now).await?;
+        crate::mail::wake::commit(txn).await?;
         return refused(Field::Email, Problem::AlreadyRegistered);
     }
     let (municipality_code, organisation) = match &substitute.affiliation {
