@@ -482,3 +482,63 @@ async fn the_cap_per_municipality_stops_a_registrant_but_not_an_organiser() {
         .unwrap();
     assert_eq!(dinner_row.confirmed_count, 0, "its seat was freed");
 }
+
+#[tokio::test]
+async fn an_api_client_hands_a_registration_over() {
+    let app = TestApp::spawn().await;
+    app.create_event(&seminar("api-byte", Some(1))).await;
+    app.register("api-byte", "Anna Berg", "anna@example.org")
+        .await;
+    app.register("api-byte", "Bo Ek", "bo@example.org").await;
+    let anna = registration_by_email(&app, "anna@example.org").await;
+    app.add_account("admin@example.org", Role::Admin).await;
+    let admin = app.login("admin@example.org").await;
+    let posted = app
+        .post_with(
+            &admin,
+            "/admin/api-tokens",
+            &[("name", "CRM"), ("scope", "read-write")],
+        )
+        .await;
+    let token = texts(&posted.body, "#new-token").join("");
+    let path = format!(
+        "/api/v1/events/api-byte/registrations/{}/substitute",
+        anna.id
+    );
+    let call = |body: serde_json::Value| {
+        app.client
+            .post(app.url(&path))
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+    };
+    let refused = call(serde_json::json!({
+        "name": "Bo Ek", "email": "bo@example.org", "municipality": "2580",
+        "role_title": "KSO"
+    }))
+    .await
+    .unwrap();
+    assert_eq!(refused.status(), 422);
+    let problem: serde_json::Value = refused.json().await.unwrap();
+    assert_eq!(problem["errors"][0]["field"], "email", "{problem}");
+
+    let done = call(serde_json::json!({
+        "name": "Dana Falk", "email": "dana@example.org", "municipality": "other",
+        "organisation": "Region Gotland", "role_title": "Regiondirektör"
+    }))
+    .await
+    .unwrap();
+    assert_eq!(done.status(), 201);
+    let body: serde_json::Value = done.json().await.unwrap();
+    assert_eq!(body["email"], "dana@example.org");
+    assert_eq!(body["status"], "confirmed");
+    let bo = registration_by_email(&app, "bo@example.org").await;
+    assert_eq!(bo.status, RegistrationStatus::Waitlisted, "nobody moved up");
+    let audit = audit_entry::Entity::find()
+        .filter(audit_entry::Column::Action.eq("registration.substitute"))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(audit.details.contains("anna@example.org") && audit.details.contains("api: CRM"));
+}
