@@ -275,6 +275,7 @@ async fn seed_registrations(db: &sea_orm::DatabaseConnection, event_id: i32, cou
                 diet: Set(None),
                 allergens: Set(String::new()),
                 participant_list_consented_at: Set(None),
+                replaced_by: Set(None),
             }
         });
         registration::Entity::insert_many(rows)

@@ -300,6 +300,7 @@ mod tests {
             participant_list_consented_at: None,
             diet: None,
             allergens: String::new(),
+            replaced_by: None,
         };
         (event, registration)
     }

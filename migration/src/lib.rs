@@ -13,6 +13,7 @@ mod m20261202_000009_idna_addresses;
 mod m20261203_000010_questions;
 mod m20261203_000011_event_week;
 mod m20261203_000012_badge_prints;
+mod m20261203_000013_substitutes;
 
 /// Applies every migration in order.
 pub struct Migrator;
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000010_questions::Migration),
             Box::new(m20261203_000011_event_week::Migration),
             Box::new(m20261203_000012_badge_prints::Migration),
+            Box::new(m20261203_000013_substitutes::Migration),
         ]
     }
 }

@@ -12,4 +12,5 @@ pub mod reminder_form;
 pub mod role;
 pub mod status;
 pub mod stored;
+pub mod substitute;
 pub mod token;

@@ -252,6 +252,14 @@ pub enum Problem {
     /// A chosen item's deadline has passed, or it is full and takes no
     /// queue (only [`Field::Choices`]).
     Closed,
+    /// A substitute's address already has an active registration for the
+    /// event (only [`Field::Email`]).
+    AlreadyRegistered,
+    /// A substitute's address is the registrant's own (only [`Field::Email`]).
+    SamePerson,
+    /// A substitute's member municipality has used its seats under the
+    /// event's cap (only [`Field::Municipality`]).
+    CapFull,
 }
 
 impl Problem {
@@ -265,6 +273,9 @@ impl Problem {
             Problem::InvalidUtf8 => "invalid_utf8",
             Problem::Overlap => "overlap",
             Problem::Closed => "closed",
+            Problem::AlreadyRegistered => "already_registered",
+            Problem::SamePerson => "same_person",
+            Problem::CapFull => "cap_full",
         }
     }
 }
@@ -279,6 +290,13 @@ pub struct FieldError {
 impl FieldError {
     /// The message catalogue key for this error.
     pub fn message_key(&self) -> String {
+        // A substitution's own errors live in the `substitute` section.
+        if matches!(
+            self.problem,
+            Problem::AlreadyRegistered | Problem::SamePerson | Problem::CapFull
+        ) {
+            return format!("substitute.error.{}", self.problem.as_str());
+        }
         let field = match self.field {
             Field::Form => "form",
             // The message names the question: `%{label}` is filled in.

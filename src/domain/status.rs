@@ -27,6 +27,14 @@ stored_enum!(
     }
 );
 
+impl MessageKind {
+    /// The registration ended with this message: its CANCEL must still
+    /// reach the calendar after the registrant's data is erased.
+    pub fn ends_registration(self) -> bool {
+        matches!(self, Self::Cancelled | Self::HandedOver)
+    }
+}
+
 impl OutboxStatus {
     /// Not delivered yet, and still being tried.
     pub fn in_flight(self) -> bool {
@@ -48,6 +56,12 @@ stored_enum!(
         /// Programme choices changed (by the registrant, an organiser, or a
         /// seat that came free).
         ChoicesChanged = "choices-changed",
+        /// To the person who handed their registration to a substitute
+        /// (with a CANCEL of their invite when they held a seat).
+        HandedOver = "handed-over",
+        /// To the substitute who took a registration over (with a fresh
+        /// invite of their own when it holds a seat).
+        TookOver = "took-over",
         Invitation = "invitation",
         InvitationReminder = "invitation-reminder",
         /// A required question of the organiser's is still unanswered.

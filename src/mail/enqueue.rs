@@ -55,6 +55,10 @@ pub struct Payload {
     /// (`MessageKind::OrganiserMessage`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub organiser_message: Option<i32>,
+    /// For a substitution: the other person's name (who took over, or who
+    /// handed over), as shown to the reader.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counterpart: Option<String>,
 }
 
 /// What a registration's email says, beyond the registration itself.
@@ -64,6 +68,7 @@ pub struct Outgoing {
     pub invite: Option<InviteKind>,
     pub previously: Option<Previously>,
     pub notes: Vec<ChoiceNote>,
+    pub counterpart: Option<String>,
 }
 
 /// The calendar object a message carries.
@@ -136,6 +141,7 @@ pub async fn enqueue(
         invite,
         previously,
         notes,
+        counterpart,
     } = outgoing;
     let payload = Payload {
         kind,
@@ -145,12 +151,14 @@ pub async fn enqueue(
         token: token.map(ManageToken::as_link_part),
         invite,
         previously,
-        attendee: (kind == MessageKind::Cancelled)
+        attendee: kind
+            .ends_registration()
             .then(|| (registration.name.clone(), registration.email.clone())),
         erased: false,
         notes,
         reminder_rule: None,
         organiser_message: None,
+        counterpart,
     };
     // One message per kind and state of the registration: every change
     // writes `updated_at`, so a retried transaction cannot queue it twice.
@@ -187,6 +195,7 @@ pub async fn enqueue_invitation(
         notes: Vec::new(),
         reminder_rule: None,
         organiser_message: None,
+        counterpart: None,
     };
     let dedupe_key = format!(
         "{}:{}:{}",
@@ -260,6 +269,7 @@ impl Notice {
             attendee: None,
             erased: false,
             notes: Vec::new(),
+            counterpart: None,
             reminder_rule: match self {
                 Notice::Reminder(id) => Some(id),
                 Notice::Message(_) => None,

@@ -99,6 +99,10 @@ pub(crate) fn letter(ctx: &MessageContext<'_>, locale: Locale) -> Letter {
         ("name", ctx.registration.name.as_str()),
         ("position", position.as_str()),
         ("previously", previously.as_str()),
+        (
+            "other",
+            ctx.payload.counterpart.as_deref().unwrap_or_default(),
+        ),
     ];
     let status_key = match ctx.registration.status {
         RegistrationStatus::Confirmed => "status.confirmed",
@@ -148,7 +152,10 @@ pub(crate) fn letter(ctx: &MessageContext<'_>, locale: Locale) -> Letter {
     }
     let with_programme = matches!(
         ctx.payload.kind,
-        MessageKind::Confirmed | MessageKind::Promoted | MessageKind::EventMoved
+        MessageKind::Confirmed
+            | MessageKind::Promoted
+            | MessageKind::EventMoved
+            | MessageKind::TookOver
     ) && ctx.registration.status == RegistrationStatus::Confirmed;
     let programme = if with_programme {
         ctx.programme
@@ -192,6 +199,14 @@ pub(crate) fn letter(ctx: &MessageContext<'_>, locale: Locale) -> Letter {
         _ => format!("mail.{kind}.{part}"),
     };
     let mut lead = vec![fill(locale.t(&text_key("lead")), &pairs)];
+    if ctx.payload.kind == MessageKind::TookOver {
+        let status = match ctx.registration.status {
+            RegistrationStatus::Waitlisted => "mail.took-over.waitlisted",
+            _ => "mail.took-over.seat",
+        };
+        lead.push(fill(locale.t(status), &pairs));
+        lead.push(locale.t("mail.took-over.details"));
+    }
     if ctx.payload.invite == Some(InviteKind::Request) {
         lead.push(locale.t("mail.invite_attached"));
     } else if ctx.payload.invite == Some(InviteKind::Cancel) {

@@ -123,14 +123,14 @@ pub fn sheets(
     for badge in badges {
         let new_group = previous.as_ref() != Some(&badge.affiliation);
         if per_municipality && new_group && previous.is_some() {
-            while cells.len() % per_sheet != 0 {
+            while !cells.len().is_multiple_of(per_sheet) {
                 cells.push(None);
             }
         }
         previous = Some(badge.affiliation.clone());
         cells.push(Some(badge));
     }
-    while cells.len() % per_sheet != 0 {
+    while !cells.len().is_multiple_of(per_sheet) {
         cells.push(None);
     }
     cells.chunks(per_sheet).map(<[_]>::to_vec).collect()

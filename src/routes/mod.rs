@@ -74,6 +74,10 @@ pub fn router(state: AppState) -> Router {
             axum::routing::post(public::invitation::decline),
         )
         .route(
+            "/r/{token}/substitute",
+            get(public::manage::substitute_page).post(public::manage::substitute),
+        )
+        .route(
             "/r/{token}/cancel",
             get(public::manage::confirm_cancel).post(public::manage::cancel),
         )

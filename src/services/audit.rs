@@ -29,6 +29,30 @@ pub async fn record(
     Ok(())
 }
 
+/// Records an action a registrant took through their own link (handing
+/// their registration to a substitute): no account, their address as who.
+pub async fn record_registrant(
+    db: &impl ConnectionTrait,
+    email: &str,
+    action: &str,
+    target: &str,
+    details: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    audit_entry::Entity::insert(audit_entry::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        organiser_id: Set(None),
+        organiser_email: Set(email.to_owned()),
+        action: Set(action.to_owned()),
+        target: Set(target.to_owned()),
+        details: Set(details.to_owned()),
+        at: Set(now),
+    })
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
 /// Records an action the service took by itself (the retention job).
 pub async fn record_system(
     db: &impl ConnectionTrait,

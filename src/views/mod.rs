@@ -7,3 +7,4 @@ pub mod errors;
 pub mod layout;
 pub mod public;
 pub mod questions;
+pub mod substitute;

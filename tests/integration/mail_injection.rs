@@ -43,6 +43,7 @@ fn a_hostile_name_is_escaped_in_the_invite_harmless_in_headers_and_text_in_html(
         notes: Vec::new(),
         reminder_rule: None,
         organiser_message: None,
+        counterpart: None,
     };
     let base_url = url::Url::parse("https://anmalan.example.org").unwrap();
     let context = MessageContext {

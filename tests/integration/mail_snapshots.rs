@@ -28,13 +28,17 @@ fn text_of(kind: MessageKind, status: &str, locale: &str) -> String {
             | MessageKind::EventMoved
             | MessageKind::LinkAgain
             | MessageKind::ChoicesChanged
+            | MessageKind::TookOver
     );
     let invite = match kind {
         MessageKind::Confirmed
         | MessageKind::Promoted
         | MessageKind::EventMoved
         | MessageKind::ChoicesChanged => Some(InviteKind::Request),
-        MessageKind::Cancelled | MessageKind::EventCancelled => Some(InviteKind::Cancel),
+        MessageKind::TookOver if status == "confirmed" => Some(InviteKind::Request),
+        MessageKind::Cancelled | MessageKind::EventCancelled | MessageKind::HandedOver => {
+            Some(InviteKind::Cancel)
+        }
         _ => None,
     };
     let payload = Payload {
@@ -61,6 +65,11 @@ fn text_of(kind: MessageKind, status: &str, locale: &str) -> String {
         },
         reminder_rule: None,
         organiser_message: None,
+        counterpart: match kind {
+            MessageKind::HandedOver => Some("Kim Kollega".into()),
+            MessageKind::TookOver => Some("Per Persson".into()),
+            _ => None,
+        },
     };
     // Both items choosable: a seat on the first, the second from its queue.
     let mut programme = programme;
@@ -110,6 +119,9 @@ fn every_message_kind_reads_well_in_swedish() {
         ("event_cancelled", MessageKind::EventCancelled, "confirmed"),
         ("link_again", MessageKind::LinkAgain, "confirmed"),
         ("choices_changed", MessageKind::ChoicesChanged, "confirmed"),
+        ("handed_over", MessageKind::HandedOver, "cancelled"),
+        ("took_over", MessageKind::TookOver, "confirmed"),
+        ("took_over_waitlisted", MessageKind::TookOver, "waitlisted"),
     ] {
         insta::assert_snapshot!(format!("sv_{name}"), text_of(kind, status, "sv"));
     }
@@ -306,5 +318,17 @@ fn an_invitees_reminder_reads_well() {
     insta::assert_snapshot!(
         "sv_reminder_invitee",
         format!("Subject: {}\n\n{}", rendered.subject, rendered.text)
+    );
+}
+
+#[test]
+fn a_substitution_reads_well_in_english() {
+    insta::assert_snapshot!(
+        "en_handed_over",
+        text_of(MessageKind::HandedOver, "cancelled", "en")
+    );
+    insta::assert_snapshot!(
+        "en_took_over",
+        text_of(MessageKind::TookOver, "confirmed", "en")
     );
 }

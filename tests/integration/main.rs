@@ -36,5 +36,7 @@ mod questions_exports;
 mod reminders;
 mod safety;
 mod scale_out;
+mod substitutes;
+mod substitutes_browser;
 mod test_command;
 mod validation;

@@ -40,6 +40,9 @@ pub struct Model {
     /// When the registrant agreed to appear on the participant list; `None`:
     /// not listed. Withdrawing consent sets it back to `None`.
     pub participant_list_consented_at: Option<DateTimeUtc>,
+    /// Set when the registration was handed over to a substitute: the
+    /// registration that took its place (this one is then cancelled).
+    pub replaced_by: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -282,8 +282,12 @@ pub async fn edit_page(
     who: CurrentOrganiser,
     State(state): State<AppState>,
     Path((slug, id)): Path<(String, uuid::Uuid)>,
+    Query(done): Query<Done>,
     locale: Locale,
 ) -> Result<Response, AppError> {
+    // Only the substitution lands here with a notice; it names the new row.
+    let notice =
+        (done.done.as_deref() == Some("substituted")).then(|| locale.t("substitute.admin_done"));
     let event = event_by_slug(&state, &slug).await?;
     let row = attendees::find(&state.db, &event, id)
         .await?
@@ -297,6 +301,7 @@ pub async fn edit_page(
         &row,
         &form,
         FormErrors::default(),
+        notice,
         locale,
     )
     .await
@@ -368,15 +373,22 @@ pub async fn save_answers(
             let form = crate::services::registration::manage::edit_form(&row, &choices);
             let answers =
                 answers_part(&state, &event, &row, Some(&fields), &errors, locale).await?;
-            let page = view::edit(
-                &who, &event, &row, &form, &errors, &programme, &choices, answers, locale,
-            );
+            let parts = view::EditParts {
+                programme: &programme,
+                choices: &choices,
+                notice: None,
+            };
+            let page = view::edit(&who, &event, &row, &form, &errors, &parts, answers, locale);
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
     }
 }
 
 /// The edit page with the event's programme and the person's choices.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the parts of one page, each named"
+)]
 async fn edit_view(
     state: &AppState,
     who: &CurrentOrganiser,
@@ -384,14 +396,18 @@ async fn edit_view(
     row: &crate::db::entities::registration::Model,
     form: &crate::domain::registration::EditForm,
     errors: FormErrors,
+    notice: Option<String>,
     locale: Locale,
 ) -> Result<Response, AppError> {
     let programme = event_queries::programme(&state.db, event.id).await?;
     let choices = crate::db::choices::lines(&state.db, row.id).await?;
     let answers = answers_part(state, event, row, None, &errors, locale).await?;
-    let page = view::edit(
-        who, event, row, form, &errors, &programme, &choices, answers, locale,
-    );
+    let parts = view::EditParts {
+        programme: &programme,
+        choices: &choices,
+        notice: notice.as_deref(),
+    };
+    let page = view::edit(who, event, row, form, &errors, &parts, answers, locale);
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
@@ -436,7 +452,7 @@ pub async fn change_choices(
                     field: Field::Choices,
                     problem,
                 }]);
-                return edit_view(&state, &who, &event, &row, &form, errors, locale).await;
+                return edit_view(&state, &who, &event, &row, &form, errors, None, locale).await;
             }
         };
     Ok(Redirect::to(&format!("/admin/events/{slug}/attendees?done={done}")).into_response())
@@ -465,6 +481,7 @@ pub async fn edit(
                 &row,
                 &form,
                 FormErrors(errors),
+                None,
                 locale,
             )
             .await;
@@ -476,4 +493,117 @@ pub async fn edit(
         Edited::Cancelled | Edited::Missing => "not_applicable",
     };
     Ok(Redirect::to(&format!("/admin/events/{slug}/attendees?done={done}")).into_response())
+}
+
+/// `GET /admin/events/{slug}/registrations/{id}/substitute`.
+pub async fn substitute_page(
+    who: CurrentOrganiser,
+    State(state): State<AppState>,
+    Path((slug, id)): Path<(String, uuid::Uuid)>,
+    locale: Locale,
+) -> Result<Response, AppError> {
+    let form = crate::domain::substitute::SubstituteForm::default();
+    substitute_view(
+        &state,
+        &who,
+        &slug,
+        id,
+        &form,
+        FormErrors::default(),
+        locale,
+    )
+    .await
+}
+
+/// The substitution page, with what was typed and what is wrong.
+async fn substitute_view(
+    state: &AppState,
+    who: &CurrentOrganiser,
+    slug: &str,
+    id: uuid::Uuid,
+    form: &crate::domain::substitute::SubstituteForm,
+    errors: FormErrors,
+    locale: Locale,
+) -> Result<Response, AppError> {
+    let event = event_by_slug(state, slug).await?;
+    let row = attendees::find(&state.db, &event, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let members = event_queries::member_municipalities(&state.db).await?;
+    let programme = event_queries::programme(&state.db, event.id).await?;
+    let choices = crate::db::choices::lines(&state.db, row.id).await?;
+    let now = Utc::now();
+    let has_late_choices = choices.iter().any(|c| {
+        programme.iter().any(|item| {
+            item.id == c.item_id
+                && !crate::domain::choice::open_for_registrant(item.choice_deadline, now)
+        })
+    });
+    let page = crate::views::substitute::organiser_page(
+        who,
+        &event,
+        &row,
+        form,
+        &errors,
+        &members,
+        has_late_choices,
+        locale,
+    );
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok((status, page).into_response())
+}
+
+/// `POST /admin/events/{slug}/registrations/{id}/substitute`: an organiser
+/// hands the registration to someone else (and may pass the cap per
+/// municipality and keep choices past their deadline).
+pub async fn substitute(
+    who: CurrentOrganiser,
+    State(state): State<AppState>,
+    Path((slug, id)): Path<(String, uuid::Uuid)>,
+    locale: Locale,
+    Form(form): Form<crate::domain::substitute::SubstituteForm>,
+) -> Result<Response, AppError> {
+    use crate::services::registration::{HandedBy, Substituted, hand_over};
+    let event = event_by_slug(&state, &slug).await?;
+    let row = attendees::find(&state.db, &event, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let members = event_queries::member_municipalities(&state.db).await?;
+    let substitute = match form.parse(|code| members.iter().any(|m| m.code == code)) {
+        Ok(substitute) => substitute,
+        Err(errors) => {
+            return substitute_view(&state, &who, &slug, id, &form, FormErrors(errors), locale)
+                .await;
+        }
+    };
+    let by = HandedBy::Organiser {
+        by: Organiser::in_back_office(&who.account),
+        keep_late_choices: form.keeps_late_choices(),
+    };
+    match hand_over(&state.db, row.id, &substitute, by, Utc::now()).await? {
+        Substituted::Done { id } => Ok(Redirect::to(&format!(
+            "/admin/events/{slug}/registrations/{id}?done=substituted"
+        ))
+        .into_response()),
+        Substituted::NotApplicable => Ok(Redirect::to(&format!(
+            "/admin/events/{slug}/attendees?done=not_applicable"
+        ))
+        .into_response()),
+        Substituted::Refused(error) => {
+            substitute_view(
+                &state,
+                &who,
+                &slug,
+                id,
+                &form,
+                FormErrors(vec![error]),
+                locale,
+            )
+            .await
+        }
+    }
 }

@@ -107,6 +107,10 @@ pub fn router(state: &AppState) -> Router<AppState> {
             post(programme::save_cap),
         )
         .route(
+            "/admin/events/{slug}/registrations/{id}/substitute",
+            get(attendees::substitute_page).post(attendees::substitute),
+        )
+        .route(
             "/admin/events/{slug}/registrations/{id}/choices",
             post(attendees::change_choices),
         )

@@ -38,6 +38,7 @@ pub fn router() -> Router<AppState> {
         .routes(routes!(registrations::export_csv))
         .routes(routes!(registrations::get))
         .routes(routes!(registrations::cancel))
+        .routes(routes!(registrations::substitute))
         .split_for_parts();
     let document = std::sync::Arc::new(document);
     routes.route(

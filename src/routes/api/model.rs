@@ -528,3 +528,21 @@ pub struct NewRegistration {
     #[serde(default)]
     pub language: Option<Language>,
 }
+
+/// The person who takes a registration over ("my colleague goes instead"),
+/// with the registration form's rules for these fields.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct SubstituteBody {
+    pub name: String,
+    #[schema(format = Email, max_length = 254)]
+    pub email: String,
+    /// A member municipality's four-digit code, or `other` with `organisation`.
+    pub municipality: String,
+    #[serde(default)]
+    pub organisation: Option<String>,
+    pub role_title: String,
+    /// Let programme choices whose deadline has passed pass over too (they
+    /// are flagged late); otherwise they are dropped.
+    #[serde(default)]
+    pub keep_late_choices: bool,
+}

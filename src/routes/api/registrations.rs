@@ -10,7 +10,7 @@ use chrono::Utc;
 use super::ApiAuth;
 use super::model::{
     Language, MAX_PAGE, MAX_PER_PAGE, NewRegistration, Registration, RegistrationPage,
-    RegistrationQuery,
+    RegistrationQuery, SubstituteBody,
 };
 use super::problem::{ApiError, FieldProblem, Problem};
 use crate::db::entities::event;
@@ -413,6 +413,94 @@ pub async fn cancel(
         ));
     }
     Ok(Json(load(&state, &event, id).await?))
+}
+
+/// Hands a registration over to a substitute, as an organiser does in the
+/// back-office: a new registration takes over the seat (or waitlist
+/// number) and the programme choices in place; the old one is cancelled
+/// (CANCEL to the old person) and the new person gets a confirmation with
+/// a new invite and their own link. An organiser may pass the cap per
+/// member municipality.
+#[utoipa::path(
+    post,
+    path = "/api/v1/events/{slug}/registrations/{id}/substitute",
+    operation_id = "substitute_registration",
+    tag = "registrations",
+    params(
+        ("slug" = String, Path, description = "The event's slug"),
+        ("id" = uuid::Uuid, Path, description = "The registration handed over"),
+    ),
+    request_body = SubstituteBody,
+    responses(
+        (status = 201, description = "The substitute's new registration", body = Registration,
+            headers(("Location" = String, description = "The new registration"))),
+        (status = 400, description = "Malformed JSON or id", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token may only read", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such event or registration", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The registration is cancelled, or the event is", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, or the substitute is already registered", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn substitute(
+    caller: ApiAuth,
+    State(state): State<AppState>,
+    Path((slug, id)): Path<(String, uuid::Uuid)>,
+    locale: Locale,
+    Json(body): Json<SubstituteBody>,
+) -> Result<Response, ApiError> {
+    use crate::services::registration::{HandedBy, Substituted, hand_over};
+    caller.require_write(locale)?;
+    let event = super::event_by_slug(&state, &slug).await?;
+    let target = find(&state, &event, id).await?;
+    let form = crate::domain::substitute::SubstituteForm {
+        name: body.name.clone(),
+        email: body.email.clone(),
+        municipality: body.municipality.clone(),
+        organisation: body.organisation.clone().unwrap_or_default(),
+        role_title: body.role_title.clone(),
+        keep_late_choices: None,
+    };
+    let members = &state.members;
+    let substitute = form
+        .parse(|code| members.iter().any(|m| m.code == code))
+        .map_err(|errors| {
+            let problems = errors
+                .iter()
+                .map(|e| FieldProblem::from_form(e, locale))
+                .collect();
+            ApiError::invalid(problems, locale)
+        })?;
+    let by = HandedBy::Organiser {
+        by: Organiser {
+            account: &caller.0.account,
+            via: Some(&caller.0.token.name),
+        },
+        keep_late_choices: body.keep_late_choices,
+    };
+    let new_id = match hand_over(&state.db, target.id, &substitute, by, Utc::now()).await? {
+        Substituted::Done { id } => id,
+        Substituted::Refused(error) => {
+            let problem = FieldProblem::from_form(&error, locale);
+            return Err(ApiError::invalid(vec![problem], locale));
+        }
+        Substituted::NotApplicable => {
+            return Err(ApiError::named(
+                StatusCode::CONFLICT,
+                "already_cancelled",
+                locale,
+            ));
+        }
+    };
+    let registration = load(&state, &event, new_id).await?;
+    let location = format!("/api/v1/events/{slug}/registrations/{new_id}");
+    let mut response = (StatusCode::CREATED, Json(registration)).into_response();
+    if let Ok(value) = HeaderValue::from_str(&location) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    Ok(response)
 }
 
 /// The back-office's CSV export, streamed; the same filters as the list

@@ -9,13 +9,14 @@ use serde::Deserialize;
 
 use crate::domain::registration::EditForm;
 use crate::domain::registration::{BOX_TICKED, Field, FieldError, choice_box};
+use crate::domain::substitute::SubstituteForm;
 use crate::domain::token::ManageToken;
 use crate::error::AppError;
 use crate::i18n::Locale;
 use crate::routes::posted_form::PostedForm;
 use crate::routes::state::AppState;
 use crate::services::registration::manage::{self, Managed};
-use crate::services::registration::{ChoicesChanged, Edited};
+use crate::services::registration::{ChoicesChanged, Edited, HandedBy, Substituted, hand_over};
 use crate::views::components::FormErrors;
 use crate::views::public::manage::{self as view, Notice};
 
@@ -461,4 +462,90 @@ pub async fn delete(
     let managed = open(&state, &token).await?;
     manage::erase(&state.db, managed.registration.id, Utc::now()).await?;
     Ok(view::deleted(locale))
+}
+
+/// `GET /r/{token}/substitute`: the form naming who goes instead.
+pub async fn substitute_page(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    locale: Locale,
+) -> Result<Response, AppError> {
+    let managed = open(&state, &token).await?;
+    if managed.registration.status == RegistrationStatus::Cancelled {
+        return Ok(Redirect::to(&format!("/r/{token}")).into_response());
+    }
+    let page = crate::views::substitute::registrant_page(
+        &managed,
+        &token,
+        &SubstituteForm::default(),
+        &FormErrors::default(),
+        &state.members,
+        locale,
+    );
+    Ok(page.into_response())
+}
+
+/// `POST /r/{token}/substitute`: hand the registration to the person named.
+/// The new person's link goes to them by email, never to this page.
+pub async fn substitute(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    locale: Locale,
+    posted: PostedForm<SubstituteForm>,
+) -> Result<Response, AppError> {
+    let managed = open(&state, &token).await?;
+    let form = &posted.form;
+    let parsed = match posted.form_errors(false) {
+        errors if errors.is_empty() => {
+            form.parse(|code| state.members.iter().any(|m| m.code == code))
+        }
+        mut errors => {
+            errors.extend(form.parse(|_| true).err().unwrap_or_default());
+            Err(errors)
+        }
+    };
+    let errors = match parsed {
+        Ok(substitute) => {
+            let outcome = hand_over(
+                &state.db,
+                managed.registration.id,
+                &substitute,
+                HandedBy::Registrant,
+                Utc::now(),
+            )
+            .await?;
+            let notice = match outcome {
+                Substituted::Done { .. } => Notice::HandedOver,
+                Substituted::NotApplicable => Notice::NotSavedCancelled,
+                Substituted::Refused(error) => {
+                    return substitute_refused(&state, &managed, &token, form, vec![error], locale);
+                }
+            };
+            return Ok(
+                Redirect::to(&format!("/r/{token}?done={}", notice.as_str())).into_response(),
+            );
+        }
+        Err(errors) => errors,
+    };
+    substitute_refused(&state, &managed, &token, form, errors, locale)
+}
+
+/// The substitution form again, with what was typed and what is wrong.
+fn substitute_refused(
+    state: &AppState,
+    managed: &Managed,
+    token: &str,
+    form: &SubstituteForm,
+    errors: Vec<FieldError>,
+    locale: Locale,
+) -> Result<Response, AppError> {
+    let page = crate::views::substitute::registrant_page(
+        managed,
+        token,
+        form,
+        &FormErrors(errors),
+        &state.members,
+        locale,
+    );
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
 }

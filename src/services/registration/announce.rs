@@ -40,6 +40,13 @@ pub enum Change {
     /// An organiser reminded them to answer a question added or made
     /// required after they registered.
     AnswersMissing,
+    /// The registration was handed over to `to` (a substitute) and is now
+    /// cancelled; `held_seat` when it had a seat (and so an invite, which
+    /// the CANCEL removes).
+    HandedOver { held_seat: bool, to: String },
+    /// The registration was just made by taking over `from`'s: a new
+    /// registration with its own UID, so its invite starts at SEQUENCE 0.
+    TookOver { from: String },
 }
 
 /// Which manage link the email carries.
@@ -64,6 +71,7 @@ struct Message {
     raises_sequence: bool,
     previously: Option<Previously>,
     notes: Vec<ChoiceNote>,
+    counterpart: Option<String>,
 }
 
 fn message_for(change: Change, status: RegistrationStatus) -> Message {
@@ -75,6 +83,7 @@ fn message_for(change: Change, status: RegistrationStatus) -> Message {
         raises_sequence: false,
         previously: None,
         notes: Vec::new(),
+        counterpart: None,
     };
     match change {
         Change::Registered | Change::Resent => Message {
@@ -121,6 +130,18 @@ fn message_for(change: Change, status: RegistrationStatus) -> Message {
         },
         Change::LinkAgain => plain(MessageKind::LinkAgain),
         Change::AnswersMissing => plain(MessageKind::AnswersReminder),
+        Change::HandedOver { held_seat, to } => Message {
+            invite: held_seat.then_some(InviteKind::Cancel),
+            raises_sequence: true,
+            counterpart: Some(to),
+            ..plain(MessageKind::HandedOver)
+        },
+        // A new UID: the invite's first version, whatever the old one had.
+        Change::TookOver { from } => Message {
+            invite: request,
+            counterpart: Some(from),
+            ..plain(MessageKind::TookOver)
+        },
     }
 }
 
@@ -171,6 +192,7 @@ pub async fn announce(
         invite: message.invite,
         previously: message.previously,
         notes: message.notes,
+        counterpart: message.counterpart,
     };
     enqueue(txn, &saved, outgoing, token, now).await?;
     Ok(saved)
@@ -215,6 +237,7 @@ mod tests {
                 raises_sequence: false,
                 previously: None,
                 notes: Vec::new(),
+                counterpart: None,
             }
         );
         let cancel = message_for(Change::Cancelled { held_seat: true }, cancelled);

@@ -34,6 +34,8 @@ pub struct Managed {
     pub questions: Vec<Question>,
     /// The registration's answers to them.
     pub answers: Answers,
+    /// Who took the registration over, when it was handed to a substitute.
+    pub replaced_by_name: Option<String>,
 }
 
 impl Managed {
@@ -61,6 +63,13 @@ pub async fn open(db: &impl ConnectionTrait, token: &str) -> Result<Option<Manag
     let choices = crate::db::choices::lines(db, registration.id).await?;
     let questions = crate::db::questions::for_event(db, event.id).await?;
     let answers = crate::db::questions::answers_of(db, &questions, registration.id).await?;
+    let replaced_by_name = match registration.replaced_by {
+        Some(id) => registration::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .map(|r| r.name),
+        None => None,
+    };
     Ok(Some(Managed {
         registration,
         event,
@@ -69,6 +78,7 @@ pub async fn open(db: &impl ConnectionTrait, token: &str) -> Result<Option<Manag
         choices,
         questions,
         answers,
+        replaced_by_name,
     }))
 }
 
@@ -492,7 +502,7 @@ pub async fn erase(
     {
         let mut payload: crate::mail::enqueue::Payload =
             serde_json::from_str(&message.payload).map_err(|e| DbErr::Custom(e.to_string()))?;
-        let is_cancel = payload.kind == crate::mail::enqueue::MessageKind::Cancelled;
+        let is_cancel = payload.kind.ends_registration();
         if message.status == OutboxStatus::Sent {
             outbox::Entity::update_many()
                 .col_expr(outbox::Column::Recipient, Expr::value(""))

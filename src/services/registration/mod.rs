@@ -14,9 +14,11 @@ pub mod manage;
 pub mod organiser;
 pub mod register;
 pub mod seats;
+pub mod substitute;
 
 pub use crate::domain::choice::ChoiceLine;
 pub use announce::{Change, Link};
 pub use manage::{ChoicesChanged, Edited, Managed};
 pub use organiser::{Action, ActionRefused, Organiser};
 pub use register::{RegisterOptions, RegisterOutcome, register, register_with, window_of};
+pub use substitute::{HandedBy, Substituted, hand_over};

@@ -238,6 +238,7 @@ async fn register_once(
         checked_in_at: Set(None),
         consent_version: Set(crate::domain::registration::NOTICE_VERSION.to_owned()),
         participant_list_consented_at: Set(new.listed.then_some(now)),
+        replaced_by: Set(None),
         search_text: Set(registrations::search_text(
             &new.name,
             new.email.as_str(),

@@ -158,25 +158,28 @@ pub fn render(who: &CurrentOrganiser, view: &AttendeePage<'_>, locale: Locale) -
     )
 }
 
-/// The organiser's edit form for one registration.
+/// What the edit page shows besides the form: the programme, the person's
+/// choices, and a notice after an action.
+pub struct EditParts<'a> {
+    pub programme: &'a [crate::db::entities::programme_item::Model],
+    pub choices: &'a [crate::domain::choice::ChoiceLine],
+    pub notice: Option<&'a str>,
+}
+
 /// The organiser's edit page: the person's details and diet, and their
 /// programme choices (an organiser may change a choice after its deadline;
 /// the change is flagged late).
-#[expect(
-    clippy::too_many_arguments,
-    reason = "the parts of one page, each named"
-)]
 pub fn edit(
     who: &CurrentOrganiser,
     event: &event::Model,
     row: &registration::Model,
     form: &crate::domain::registration::EditForm,
     errors: &FormErrors,
-    programme: &[crate::db::entities::programme_item::Model],
-    choices: &[crate::domain::choice::ChoiceLine],
+    parts: &EditParts<'_>,
     answers: Markup,
     locale: Locale,
 ) -> Markup {
+    let (programme, choices) = (parts.programme, parts.choices);
     use crate::domain::registration::Field;
     use crate::views::components::{InputKind, error_summary, text_field};
     let title = locale.t("admin.attendees.edit");
@@ -190,6 +193,7 @@ pub fn edit(
         html! {
             p { a href={ "/admin/events/" (event.slug) "/attendees" } { "← " (locale.t("admin.attendees.title")) } }
             h1 { (title) ": " bdi { (row.email) } }
+            @if let Some(notice) = parts.notice { div class="notice notice-success" role="status" { p { (notice) } } }
             @if !errors.is_empty() { (error_summary(errors, locale)) }
             form method="post" action=(action) novalidate {
                 (text_field(Field::Name, &locale.t("field.name"), None, &form.name, true, InputKind::Text { autocomplete: "off" }, errors, locale))
@@ -227,6 +231,9 @@ pub fn edit(
                 }
             }
             (answers)
+            @if row.status != RegistrationStatus::Cancelled && event.status != crate::domain::event::EventStatus::Cancelled {
+                (crate::views::substitute::hand_over_link(&format!("{action}/substitute"), locale))
+            }
         },
     )
 }

@@ -32,6 +32,8 @@ pub enum Notice {
     Listed,
     /// The registrant no longer appears on the participant list.
     Unlisted,
+    /// The registration was handed over to a substitute.
+    HandedOver,
 }
 
 impl Notice {
@@ -47,6 +49,7 @@ impl Notice {
             "answers-saved" => Some(Notice::AnswersSaved),
             "listed" => Some(Notice::Listed),
             "unlisted" => Some(Notice::Unlisted),
+            "handed-over" => Some(Notice::HandedOver),
             _ => None,
         }
     }
@@ -63,6 +66,7 @@ impl Notice {
             Notice::AnswersSaved => "answers-saved",
             Notice::Listed => "listed",
             Notice::Unlisted => "unlisted",
+            Notice::HandedOver => "handed-over",
         }
     }
 }
@@ -118,6 +122,9 @@ pub fn render(
                 Some(Notice::AnswersSaved) => div class="notice notice-success" role="status" { p { (locale.t("questions.manage.saved")) } },
                 Some(Notice::Listed) => div class="notice notice-success" role="status" { p { (locale.t("participants.notice_listed")) } },
                 Some(Notice::Unlisted) => div class="notice notice-success" role="status" { p { (locale.t("participants.notice_unlisted")) } },
+                Some(Notice::HandedOver) => div class="notice notice-success" role="status" {
+                    p { (locale.t("substitute.done").replace("%{name}", managed.replaced_by_name.as_deref().unwrap_or_default())) }
+                },
                 Some(Notice::NotSavedCancelled) => div class="notice notice-warning" role="alert" { p { strong { (locale.t("manage.not_saved_cancelled")) } } },
                 None => {},
             }
@@ -144,6 +151,9 @@ pub fn render(
                         (locale.t("status.waitlisted").replace("%{position}", &managed.waitlist_position.unwrap_or(0).to_string()))
                     },
                     RegistrationStatus::Cancelled => strong { (locale.t("status.cancelled")) },
+                }
+                @if let Some(name) = &managed.replaced_by_name {
+                    " " (locale.t("substitute.replaced_by").replace("%{name}", name))
                 }
             }
             dl class="facts" {
@@ -186,6 +196,9 @@ pub fn render(
                     }
                 }
                 (super::participants::section(&path, registration.participant_list_consented_at.is_some(), participants, locale))
+                @if event.status != EventStatus::Cancelled && chrono::Utc::now() < event.starts_at {
+                    (crate::views::substitute::hand_over_link(&format!("{path}/substitute"), locale))
+                }
                 h2 { (locale.t("manage.cancel_title")) }
             p { a class="button button-secondary" href={ (path) "/cancel" } rel="noreferrer" { (locale.t("manage.cancel_link")) } }
         }

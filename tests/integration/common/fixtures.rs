@@ -107,5 +107,6 @@ pub fn registration(event: &event::Model, name: &str) -> registration::Model {
         participant_list_consented_at: None,
         diet: Some("vegetarian".into()),
         allergens: "gluten,milk".into(),
+        replaced_by: None,
     }
 }
