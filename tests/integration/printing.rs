@@ -116,9 +116,17 @@ async fn badges_print_every_name_whole_and_only_new_or_changed_on_request() {
             "{name} printed whole in: {text}"
         );
     }
-    if let Some(dir) = std::env::var_os("ANMALAN_KEEP_PDF") {
-        std::fs::write(std::path::Path::new(&dir).join("badges.pdf"), &pdf).unwrap();
-    }
+    // The README's picture of a badge sheet, drawn by poppler from this PDF.
+    let mut file = tempfile::Builder::new().suffix(".pdf").tempfile().unwrap();
+    file.write_all(&pdf).unwrap();
+    let picture = crate::common::browser::screenshot_path("badge-sheet");
+    let drawn = Command::new("pdftoppm")
+        .args(["-png", "-r", "60", "-singlefile", "-f", "1", "-l", "1"])
+        .arg(file.path())
+        .arg(picture.with_extension(""))
+        .status()
+        .expect("pdftoppm (poppler-utils) draws the badge sheet");
+    assert!(drawn.success());
     // Sorted by municipality, then surname: Luleå (2580) before Oskarshamn.
     let luleå = text.find("Дмитрий").unwrap();
     let oskarshamn = text.find("Åsa").unwrap();
