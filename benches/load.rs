@@ -598,8 +598,8 @@ async fn create_event(database_url: &str, slug: &str) {
         // its own (large) seat count, one of them a meal.
         spec.programme = (0..3)
             .map(|i| anmalan::services::events::ProgrammeSpec {
-                starts_at: spec.starts_at + chrono::Duration::minutes(60 * i),
-                ends_at: Some(spec.starts_at + chrono::Duration::minutes(60 * i + 45)),
+                starts_at: spec.starts_at + chrono::Duration::minutes(30 * i),
+                ends_at: Some(spec.starts_at + chrono::Duration::minutes(30 * i + 25)),
                 title: format!("Programpunkt {}", i + 1),
                 place: None,
                 key: None,

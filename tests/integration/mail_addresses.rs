@@ -159,8 +159,10 @@ async fn stored_by_the_previous_release(
     row.updated_at = registered;
     row.consented_at = registered;
     let mut active = registration::ActiveModel::from(row.clone());
-    // A column of a later migration (the participant list's consent).
+    // Columns of later migrations (the participant list's consent, the
+    // substitute).
     active.participant_list_consented_at = sea_orm::ActiveValue::NotSet;
+    active.replaced_by = sea_orm::ActiveValue::NotSet;
     registration::Entity::insert(active)
         .exec_without_returning(db)
         .await
