@@ -377,8 +377,9 @@ pub async fn save_answers(
                 programme: &programme,
                 choices: &choices,
                 notice: None,
+                answers,
             };
-            let page = view::edit(&who, &event, &row, &form, &errors, &parts, answers, locale);
+            let page = view::edit(&who, &event, &row, &form, &errors, &parts, locale);
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
     }
@@ -406,8 +407,9 @@ async fn edit_view(
         programme: &programme,
         choices: &choices,
         notice: notice.as_deref(),
+        answers,
     };
-    let page = view::edit(who, event, row, form, &errors, &parts, answers, locale);
+    let page = view::edit(who, event, row, form, &errors, &parts, locale);
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {

@@ -164,6 +164,8 @@ pub struct EditParts<'a> {
     pub programme: &'a [crate::db::entities::programme_item::Model],
     pub choices: &'a [crate::domain::choice::ChoiceLine],
     pub notice: Option<&'a str>,
+    /// The person's answers to the event's questions, as a form.
+    pub answers: Markup,
 }
 
 /// The organiser's edit page: the person's details and diet, and their
@@ -176,7 +178,6 @@ pub fn edit(
     form: &crate::domain::registration::EditForm,
     errors: &FormErrors,
     parts: &EditParts<'_>,
-    answers: Markup,
     locale: Locale,
 ) -> Markup {
     let (programme, choices) = (parts.programme, parts.choices);
@@ -230,7 +231,7 @@ pub fn edit(
                     button type="submit" { (locale.t("choice.change")) }
                 }
             }
-            (answers)
+            (parts.answers)
             @if row.status != RegistrationStatus::Cancelled && event.status != crate::domain::event::EventStatus::Cancelled {
                 (crate::views::substitute::hand_over_link(&format!("{action}/substitute"), locale))
             }
