@@ -439,6 +439,8 @@ pub async fn cancel(
         (status = 403, description = "The token may only read", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such event or registration", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The registration is cancelled, or the event is", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Too large a body", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields, or the substitute is already registered", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many requests", body = Problem, content_type = "application/problem+json"),
     ),
