@@ -172,6 +172,44 @@ pub async fn add(
     Ok(())
 }
 
+/// The first choices of a registration just made (it has no choice rows
+/// yet): each takes a seat or a place in its item's queue, in item id order
+/// after locking the items, and all rows go in with one `INSERT`. The event
+/// row must be locked already.
+pub async fn add_first(
+    txn: &impl ConnectionTrait,
+    registration: &registration::Model,
+    items: &[i32],
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    if items.is_empty() {
+        return Ok(());
+    }
+    let mut items = items.to_vec();
+    items.sort_unstable();
+    items.dedup();
+    db::lock_items(txn, &items).await?;
+    let mut rows = Vec::with_capacity(items.len());
+    for item_id in items {
+        let (status, order) = start(txn, registration.status, item_id).await?;
+        rows.push(registration_choice::ActiveModel {
+            registration_id: Set(registration.id),
+            item_id: Set(item_id),
+            status: Set(status),
+            waitlist_order: Set(order),
+            late: Set(false),
+            checked_in_at: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        });
+    }
+    registration_choice::Entity::insert_many(rows)
+        .exec_without_returning(txn)
+        .await?;
+    Ok(())
+}
+
 /// After a registration got an event seat: each pending choice takes an
 /// item seat or a place in that item's queue, by item id.
 pub async fn seat_pending(

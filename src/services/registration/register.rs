@@ -249,7 +249,7 @@ async fn register_once(
         .exec_with_returning(&txn)
         .await?;
     registrations::add_link(&txn, saved.id, &token, now).await?;
-    choices::add(&txn, &saved, &new.choices, false, now).await?;
+    choices::add_first(&txn, &saved, &new.choices, now).await?;
     let answered = new.answers.keys().copied().collect();
     crate::db::questions::replace_answers(&txn, saved.id, &answered, &new.answers, now).await?;
 
