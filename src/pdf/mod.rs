@@ -51,9 +51,10 @@ fn library() -> &'static LazyHash<Library> {
     LIBRARY.get_or_init(|| LazyHash::new(Library::default()))
 }
 
-fn file_id(path: &str) -> FileId {
-    let path = VirtualPath::new(path).expect("a plain file name");
-    FileId::new(RootedPath::new(VirtualRoot::Project, path))
+/// The id of one of the document's two files (`main.typ`, `data.json`).
+fn file_id(path: &str) -> anyhow::Result<FileId> {
+    let path = VirtualPath::new(path).map_err(|e| anyhow!("file name {path:?}: {e:?}"))?;
+    Ok(FileId::new(RootedPath::new(VirtualRoot::Project, path)))
 }
 
 /// One document to compile: its template and its data.
@@ -107,8 +108,8 @@ impl World for Document {
 pub fn render(template: &str, data: &impl Serialize) -> anyhow::Result<(Vec<u8>, Vec<String>)> {
     let json = serde_json::to_vec(data).context("encoding the document's data")?;
     let document = Document {
-        main: Source::new(file_id("main.typ"), template.to_owned()),
-        data_id: file_id("data.json"),
+        main: Source::new(file_id("main.typ")?, template.to_owned()),
+        data_id: file_id("data.json")?,
         data: Bytes::new(json),
     };
     let compiled = typst::compile::<typst_layout::PagedDocument>(&document);

@@ -42,15 +42,17 @@ pub async fn page(
         status: RegistrationStatus::Confirmed.to_string(),
         ..Default::default()
     };
-    let rosters = items::rosters(&state.db, &event).await?;
-    let choosable: Vec<(i32, String)> = rosters
-        .iter()
-        .map(|r| (r.item.id, r.item.title.clone()))
+    // The item list is all the event-wide page needs; only a chosen item's
+    // page reads its roster (the search runs on every keystroke).
+    let choosable: Vec<(i32, String)> = crate::db::events::programme(&state.db, event.id)
+        .await?
+        .into_iter()
+        .filter(|item| item.choosable)
+        .map(|item| (item.id, item.title))
         .collect();
     if let Some(item_id) = search.item {
-        let roster = rosters
-            .into_iter()
-            .find(|r| r.item.id == item_id)
+        let roster = items::roster(&state.db, &event, item_id)
+            .await?
             .ok_or(AppError::NotFound)?;
         let matching: std::collections::HashSet<uuid::Uuid> = filter
             .apply(event.id)

@@ -8,7 +8,7 @@ use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::Utc;
 use serde::Deserialize;
 
 use super::attendees::download;
@@ -130,7 +130,7 @@ impl ItemForm {
             "" => None,
             text => {
                 let local = parse_local(text).ok_or(("deadline", "admin.error.date"))?;
-                Some(at_local(tz, local))
+                Some(crate::services::events::admin::at_local(tz, local))
             }
         };
         Ok(ItemSettings {
@@ -141,14 +141,6 @@ impl ItemForm {
             deadline,
         })
     }
-}
-
-/// A local time in the event's zone (the earlier of two in the autumn's
-/// repeated hour; a time in the spring's gap is read as UTC+offset-less).
-fn at_local(tz: chrono_tz::Tz, local: chrono::NaiveDateTime) -> DateTime<Utc> {
-    tz.from_local_datetime(&local)
-        .earliest()
-        .map_or_else(|| local.and_utc(), |t| t.with_timezone(&Utc))
 }
 
 /// `POST /admin/events/{slug}/programme/{item}`.

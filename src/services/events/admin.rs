@@ -157,8 +157,8 @@ pub async fn pending_change(
         .parse()
         .unwrap_or(chrono_tz::Europe::Stockholm);
     let mut after = current.clone();
-    after.starts_at = tz.at_local(spec.starts_at);
-    after.ends_at = tz.at_local(spec.ends_at);
+    after.starts_at = at_local(tz, spec.starts_at);
+    after.ends_at = at_local(tz, spec.ends_at);
     after.venue_name = spec.venue_name.clone();
     after.venue_address = spec.venue_address.clone();
     let Some(change) = changes::change_between(current, &after) else {
@@ -172,17 +172,13 @@ pub async fn pending_change(
     Ok((active > 0).then_some((change, active)))
 }
 
-trait AtLocal {
-    fn at_local(&self, local: chrono::NaiveDateTime) -> DateTime<Utc>;
-}
-
-impl AtLocal for Tz {
-    fn at_local(&self, local: chrono::NaiveDateTime) -> DateTime<Utc> {
-        use chrono::TimeZone;
-        self.from_local_datetime(&local)
-            .earliest()
-            .map_or_else(|| local.and_utc(), |t| t.with_timezone(&Utc))
-    }
+/// A local time in `tz` as UTC: the earlier of two in the autumn's repeated
+/// hour; a time in the spring's gap is read as UTC.
+pub fn at_local(tz: Tz, local: chrono::NaiveDateTime) -> DateTime<Utc> {
+    use chrono::TimeZone;
+    tz.from_local_datetime(&local)
+        .earliest()
+        .map_or_else(|| local.and_utc(), |t| t.with_timezone(&Utc))
 }
 
 /// Saves an edit; registrants are told of a move in the same transaction.
