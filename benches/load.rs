@@ -276,6 +276,7 @@ async fn seed_registrations(db: &sea_orm::DatabaseConnection, event_id: i32, cou
                 allergens: Set(String::new()),
                 participant_list_consented_at: Set(None),
                 replaced_by: Set(None),
+                delegation_id: Set(None),
             }
         });
         registration::Entity::insert_many(rows)

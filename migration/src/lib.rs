@@ -14,6 +14,7 @@ mod m20261203_000010_questions;
 mod m20261203_000011_event_week;
 mod m20261203_000012_badge_prints;
 mod m20261203_000013_substitutes;
+mod m20261203_000014_delegations;
 
 /// Applies every migration in order.
 pub struct Migrator;
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000011_event_week::Migration),
             Box::new(m20261203_000012_badge_prints::Migration),
             Box::new(m20261203_000013_substitutes::Migration),
+            Box::new(m20261203_000014_delegations::Migration),
         ]
     }
 }

@@ -1,6 +1,7 @@
 //! Persistence: connecting, migrating, and queries as plain functions taking
 //! `&impl ConnectionTrait`, so they run inside or outside a transaction.
 pub mod choices;
+pub mod delegations;
 pub mod entities;
 pub mod events;
 pub mod questions;

@@ -1,6 +1,7 @@
 //! Pure types and rules, no I/O: what a valid registration is, what an event's
 //! state allows, and how secrets in links are made.
 pub mod choice;
+pub mod delegation;
 pub mod email;
 pub mod event;
 pub mod event_form;

@@ -70,6 +70,8 @@ stored_enum!(
         Reminder = "reminder",
         /// An organiser's message to a filtered audience (`services::messages`).
         OrganiserMessage = "organiser-message",
+        /// To a delegation's contact: the link to the delegation's page.
+        Delegation = "delegation",
     }
 );
 
@@ -80,5 +82,7 @@ stored_enum!(
         Registered = "registered",
         /// The address was registered already; its link was emailed.
         AlreadyRegistered = "already-registered",
+        /// A delegation (its sealed token opens the delegation's page).
+        Delegation = "delegation",
     }
 );

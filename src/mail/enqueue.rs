@@ -26,6 +26,9 @@ pub struct Payload {
     /// The invitation the message is about, for invitation messages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invitation_id: Option<Uuid>,
+    /// The delegation the message is about, for a delegation's contact.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delegation_id: Option<Uuid>,
     /// The calendar SEQUENCE this message carries.
     pub sequence: i32,
     /// The manage link's token, until the message is sent.
@@ -104,6 +107,7 @@ async fn insert(
         kind: Set(payload.kind),
         registration_id: Set(payload.registration_id),
         invitation_id: Set(payload.invitation_id),
+        delegation_id: Set(payload.delegation_id),
         payload: Set(serde_json::to_string(payload)
             .map_err(|e| DbErr::Custom(format!("outbox payload: {e}")))?),
         dedupe_key: Set(dedupe_key),
@@ -147,6 +151,7 @@ pub async fn enqueue(
         kind,
         registration_id: Some(registration.id),
         invitation_id: None,
+        delegation_id: None,
         sequence: registration.calendar_sequence,
         token: token.map(ManageToken::as_link_part),
         invite,
@@ -186,6 +191,7 @@ pub async fn enqueue_invitation(
         kind,
         registration_id: None,
         invitation_id: Some(invitation.id),
+        delegation_id: None,
         sequence: 0,
         token: Some(token.as_link_part()),
         invite: None,
@@ -204,6 +210,36 @@ pub async fn enqueue_invitation(
         invitation.updated_at.timestamp_micros()
     );
     insert(db, &invitation.email, &payload, dedupe_key, now)
+        .await
+        .map(drop)
+}
+
+/// Writes the email to a delegation's contact with the link to the
+/// delegation's page (once per delegation).
+pub async fn enqueue_delegation(
+    db: &impl ConnectionTrait,
+    delegation: &crate::db::entities::delegation::Model,
+    token: &ManageToken,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let payload = Payload {
+        kind: MessageKind::Delegation,
+        registration_id: None,
+        invitation_id: None,
+        delegation_id: Some(delegation.id),
+        sequence: 0,
+        token: Some(token.as_link_part()),
+        invite: None,
+        previously: None,
+        attendee: None,
+        erased: false,
+        notes: Vec::new(),
+        reminder_rule: None,
+        organiser_message: None,
+        counterpart: None,
+    };
+    let dedupe_key = format!("delegation:{}", delegation.id);
+    insert(db, &delegation.contact_email, &payload, dedupe_key, now)
         .await
         .map(drop)
 }
@@ -262,6 +298,7 @@ impl Notice {
             kind: self.kind(),
             registration_id: None,
             invitation_id: None,
+            delegation_id: None,
             sequence,
             token: Some(token.as_link_part()),
             invite: invite.then_some(InviteKind::Request),

@@ -207,6 +207,14 @@ pub(crate) fn letter(ctx: &MessageContext<'_>, locale: Locale) -> Letter {
         lead.push(fill(locale.t(status), &pairs));
         lead.push(locale.t("mail.took-over.details"));
     }
+    // Registered by a colleague: the data came from them.
+    if matches!(
+        ctx.payload.kind,
+        MessageKind::Confirmed | MessageKind::Waitlisted
+    ) && ctx.payload.counterpart.is_some()
+    {
+        lead.push(fill(locale.t("mail.registered_by"), &pairs));
+    }
     if ctx.payload.invite == Some(InviteKind::Request) {
         lead.push(locale.t("mail.invite_attached"));
     } else if ctx.payload.invite == Some(InviteKind::Cancel) {
@@ -460,5 +468,79 @@ pub fn render_invitation(ctx: &InvitationContext<'_>, now: DateTime<Utc>) -> Ren
             CalendarMethod::Publish,
             calendar::publish(event, &host, event_url, now),
         )),
+    }
+}
+
+/// Everything a delegation's email to its contact is rendered from.
+pub struct DelegationContext<'a> {
+    pub payload: &'a Payload,
+    pub event: &'a event::Model,
+    pub delegation: &'a crate::db::entities::delegation::Model,
+    /// The colleagues as they stand: name and where each stands.
+    pub members: &'a [registration::Model],
+    pub base_url: &'a url::Url,
+}
+
+/// Renders the contact's email: the link to the delegation's page and who
+/// they registered, each with where they stand now.
+pub fn render_delegation(ctx: &DelegationContext<'_>) -> RenderedEmail {
+    let locale = Locale::parse(&ctx.delegation.locale).unwrap_or_default();
+    let event = ctx.event;
+    let tz = format::zone(&event.time_zone);
+    let pairs = [
+        ("event", event.title.as_str()),
+        ("name", ctx.delegation.contact_name.as_str()),
+    ];
+    let event_url = ctx
+        .base_url
+        .join(&format!("events/{}", event.slug))
+        .map(String::from)
+        .unwrap_or_default();
+    let link = ctx
+        .payload
+        .token
+        .as_deref()
+        .and_then(|token| ctx.base_url.join(&format!("d/{token}")).ok())
+        .map(|url| (locale.t("mail.delegation.link"), String::from(url)));
+    let mut facts = vec![
+        (
+            locale.t("event.when"),
+            format::span(event.starts_at, event.ends_at, tz, locale),
+        ),
+        (
+            locale.t("event.where"),
+            format!("{}, {}", event.venue_name, event.venue_address),
+        ),
+    ];
+    facts.extend(ctx.members.iter().map(|member| {
+        let status = match member.status {
+            RegistrationStatus::Confirmed => locale.t("delegation.status.confirmed"),
+            RegistrationStatus::Waitlisted => locale.t("delegation.status.waitlisted"),
+            RegistrationStatus::Cancelled => locale.t("delegation.status.cancelled"),
+        };
+        (member.name.clone(), status)
+    }));
+    let letter = Letter {
+        subject: fill(locale.t("mail.delegation.subject"), &pairs),
+        greeting: fill(locale.t("mail.greeting"), &pairs),
+        lead: vec![
+            fill(locale.t("mail.delegation.lead"), &pairs),
+            locale.t("mail.delegation.page"),
+        ],
+        facts,
+        programme: Vec::new(),
+        choices: Vec::new(),
+        notes: Vec::new(),
+        link,
+        footer: vec![
+            fill(locale.t("mail.event_page"), &[("url", &event_url)]),
+            locale.t("mail.footer"),
+        ],
+    };
+    RenderedEmail {
+        subject: letter.subject.clone(),
+        text: text_of(&letter, locale),
+        html: html_of(&letter, locale).into_string(),
+        calendar: None,
     }
 }

@@ -165,10 +165,10 @@ pub fn exhausted(base: std::time::Duration, attempts: i32, give_up_after: Durati
     waited >= give_up_after.num_seconds() as f64
 }
 
-/// Selects the emails about one event: those of its registrations and of
-/// its invitations.
+/// Selects the emails about one event: those of its registrations, of its
+/// invitations and to its delegations' contacts.
 pub fn of_event(event_id: i32) -> sea_orm::Condition {
-    use crate::db::entities::{invitation, registration};
+    use crate::db::entities::{delegation, invitation, registration};
     let registrations = Query::select()
         .column(registration::Column::Id)
         .from(registration::Entity)
@@ -179,9 +179,15 @@ pub fn of_event(event_id: i32) -> sea_orm::Condition {
         .from(invitation::Entity)
         .and_where(Expr::col(invitation::Column::EventId).eq(event_id))
         .to_owned();
+    let delegations = Query::select()
+        .column(delegation::Column::Id)
+        .from(delegation::Entity)
+        .and_where(Expr::col(delegation::Column::EventId).eq(event_id))
+        .to_owned();
     sea_orm::Condition::any()
         .add(outbox::Column::RegistrationId.in_subquery(registrations))
         .add(outbox::Column::InvitationId.in_subquery(invitations))
+        .add(outbox::Column::DelegationId.in_subquery(delegations))
 }
 
 /// The emails about one event, newest first.

@@ -14,8 +14,8 @@ use super::outbox;
 use super::transport::{SendError, Transport};
 use crate::config::Settings;
 use crate::db::entities::{
-    event, invitation, municipality, organiser_message, outbox as outbox_row, programme_item,
-    registration, reminder_rule,
+    delegation, event, invitation, municipality, organiser_message, outbox as outbox_row,
+    programme_item, registration, reminder_rule,
 };
 use crate::db::registrations;
 use crate::domain::status::MessageKind;
@@ -232,6 +232,7 @@ async fn record(
 struct Batch {
     registrations: HashMap<uuid::Uuid, registration::Model>,
     invitations: HashMap<uuid::Uuid, invitation::Model>,
+    delegations: HashMap<uuid::Uuid, delegation::Model>,
     events: HashMap<i32, event::Model>,
     programmes: HashMap<i32, Vec<programme_item::Model>>,
     municipalities: HashMap<String, String>,
@@ -246,11 +247,13 @@ impl Batch {
     ) -> Result<Self, DbErr> {
         let mut registration_ids = Vec::new();
         let mut invitation_ids = Vec::new();
+        let mut delegation_ids = Vec::new();
         let mut rule_ids = Vec::new();
         let mut message_ids = Vec::new();
         for payload in payloads {
             registration_ids.extend(payload.registration_id);
             invitation_ids.extend(payload.invitation_id);
+            delegation_ids.extend(payload.delegation_id);
             rule_ids.extend(payload.reminder_rule);
             message_ids.extend(payload.organiser_message);
         }
@@ -291,11 +294,21 @@ impl Batch {
                 .map(|i| (i.id, i))
                 .collect();
         }
+        if !delegation_ids.is_empty() {
+            batch.delegations = delegation::Entity::find()
+                .filter(delegation::Column::Id.is_in(delegation_ids))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|d| (d.id, d))
+                .collect();
+        }
         let mut event_ids: Vec<i32> = batch
             .registrations
             .values()
             .map(|r| r.event_id)
             .chain(batch.invitations.values().map(|i| i.event_id))
+            .chain(batch.delegations.values().map(|d| d.event_id))
             .collect();
         event_ids.sort_unstable();
         event_ids.dedup();
@@ -380,6 +393,9 @@ async fn build(
     if let Some(invitation_id) = payload.invitation_id {
         return build_invitation(settings, batch, row, payload, invitation_id);
     }
+    if let Some(delegation_id) = payload.delegation_id {
+        return build_delegation(db, settings, batch, row, payload, delegation_id).await;
+    }
     let registration_id = payload
         .registration_id
         .ok_or_else(|| anyhow::anyhow!("outbox row {} names no registration", row.id))?;
@@ -449,6 +465,43 @@ async fn build(
             from: &settings.mail.from,
             reply_to: &event.organiser_email,
             to_name: &registration.name,
+            to_email: &row.recipient,
+            domain: &domain,
+        },
+        &rendered,
+    )
+}
+
+/// Renders a delegation's email to its contact, with the colleagues as
+/// they stand at delivery.
+async fn build_delegation(
+    db: &DatabaseConnection,
+    settings: &Settings,
+    batch: &Batch,
+    row: &outbox_row::Model,
+    payload: &Payload,
+    delegation_id: uuid::Uuid,
+) -> anyhow::Result<lettre::Message> {
+    let delegation = batch
+        .delegations
+        .get(&delegation_id)
+        .ok_or_else(|| anyhow::anyhow!("delegation {delegation_id} is gone"))?;
+    let (event, _) = batch.event(delegation.event_id)?;
+    let members = crate::db::delegations::members(db, delegation.id).await?;
+    let rendered = super::messages::render_delegation(&super::messages::DelegationContext {
+        payload,
+        event,
+        delegation,
+        members: &members,
+        base_url: &settings.server.base_url,
+    });
+    let domain = settings.mail.from.email.domain().to_owned();
+    compose(
+        &Envelope {
+            message_id: &row.message_id,
+            from: &settings.mail.from,
+            reply_to: &event.organiser_email,
+            to_name: &delegation.contact_name,
             to_email: &row.recipient,
             domain: &domain,
         },

@@ -81,6 +81,15 @@ pub fn router(state: AppState) -> Router {
             "/r/{token}/cancel",
             get(public::manage::confirm_cancel).post(public::manage::cancel),
         )
+        .route("/d/{token}", get(public::delegation::show))
+        .route(
+            "/d/{token}/add",
+            axum::routing::post(public::delegation::add),
+        )
+        .route(
+            "/d/{token}/cancel/{id}",
+            get(public::delegation::confirm_cancel).post(public::delegation::cancel),
+        )
         // A secret link must not leak to other sites or into search engines.
         .layer(SetResponseHeaderLayer::overriding(
             header::REFERRER_POLICY,
@@ -103,6 +112,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/events/{slug}/register",
             axum::routing::post(public::register::submit),
+        )
+        .route(
+            "/events/{slug}/delegation",
+            get(public::delegation::form).post(public::delegation::submit),
         )
         .route("/privacy", get(public::pages::privacy))
         .route("/tillganglighet", get(public::pages::accessibility))

@@ -89,7 +89,10 @@ pub async fn limit(
         ("api", settings.api_per_minute)
     } else if !post {
         return next.run(request).await;
-    } else if path.starts_with("/events/") && path.ends_with("/register") || path.starts_with("/i/")
+    } else if path.starts_with("/events/")
+        && (path.ends_with("/register") || path.ends_with("/delegation"))
+        || path.starts_with("/i/")
+        || path.starts_with("/d/") && path.ends_with("/add")
     {
         ("register", settings.registrations_per_minute)
     } else if path == "/admin/login" {

@@ -189,6 +189,11 @@ async fn anonymise(
         .exec(db)
         .await?;
     erase_all_answers(db, event_ids.clone()).await?;
+    // A delegation holds its contact's name and address.
+    crate::db::entities::delegation::Entity::delete_many()
+        .filter(crate::db::entities::delegation::Column::EventId.in_subquery(event_ids.clone()))
+        .exec(db)
+        .await?;
     Ok(registration::Entity::update_many()
         .col_expr(registration::Column::Name, Expr::value(""))
         .col_expr(registration::Column::Email, Expr::value(""))

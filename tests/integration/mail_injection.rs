@@ -34,6 +34,7 @@ fn a_hostile_name_is_escaped_in_the_invite_harmless_in_headers_and_text_in_html(
         kind: MessageKind::Confirmed,
         registration_id: Some(registration.id),
         invitation_id: None,
+        delegation_id: None,
         sequence: 0,
         token: Some("A".repeat(43)),
         invite: Some(InviteKind::Request),

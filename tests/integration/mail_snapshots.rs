@@ -45,6 +45,7 @@ fn text_of(kind: MessageKind, status: &str, locale: &str) -> String {
         kind,
         registration_id: Some(registration.id),
         invitation_id: None,
+        delegation_id: None,
         sequence: 1,
         token: with_link.then(|| "TOKEN".to_owned()),
         invite,

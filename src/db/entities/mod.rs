@@ -5,6 +5,7 @@ pub mod answer_option;
 pub mod api_token;
 pub mod audit_entry;
 pub mod badge_print;
+pub mod delegation;
 pub mod event;
 pub mod form_submission;
 pub mod invitation;

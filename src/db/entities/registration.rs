@@ -43,6 +43,9 @@ pub struct Model {
     /// Set when the registration was handed over to a substitute: the
     /// registration that took its place (this one is then cancelled).
     pub replaced_by: Option<Uuid>,
+    /// The delegation that registered this person, when a colleague (the
+    /// delegation's contact) did it for them.
+    pub delegation_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -122,6 +122,7 @@ pub async fn add(
     let options = RegisterOptions {
         invitation: None,
         by_organiser: Some(Organiser::in_back_office(&who.account)),
+        ..Default::default()
     };
     let outcome = register_with(
         &state.db,

@@ -334,6 +334,7 @@ pub async fn create(
             account: &caller.0.account,
             via: Some(&caller.0.token.name),
         }),
+        ..Default::default()
     };
     let now = Utc::now();
     let outcome = register_with(&state.db, &event, &new, &key, mail_locale, now, options).await?;

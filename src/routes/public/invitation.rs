@@ -136,6 +136,7 @@ pub async fn register(
     let options = RegisterOptions {
         invitation: Some(&invitation),
         by_organiser: None,
+        ..Default::default()
     };
     match register_with(&state.db, &event, &new, &key, locale, Utc::now(), options).await? {
         RegisterOutcome::Registered { token, .. } | RegisterOutcome::Repeated { token, .. } => {

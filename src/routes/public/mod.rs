@@ -1,5 +1,6 @@
 //! Public pages: events, registration, the manage link, static pages.
 pub mod calendar;
+pub mod delegation;
 pub mod events;
 pub mod invitation;
 pub mod manage;

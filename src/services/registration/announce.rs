@@ -19,6 +19,9 @@ use crate::mail::enqueue::{InviteKind, MessageKind, Outgoing, Previously, enqueu
 pub enum Change {
     /// It was just made: the confirmation, or the waitlist notice.
     Registered,
+    /// It was just made by `by`, a colleague (a delegation's contact): the
+    /// confirmation or the waitlist notice, saying who registered them.
+    RegisteredBy { by: String },
     /// Its details were edited; `renamed` when the name on the invite changed.
     Edited { renamed: bool },
     /// It was cancelled; `held_seat` when it had a seat (and so an invite).
@@ -93,6 +96,10 @@ fn message_for(change: Change, status: RegistrationStatus) -> Message {
             } else {
                 MessageKind::Waitlisted
             })
+        },
+        Change::RegisteredBy { by } => Message {
+            counterpart: Some(by),
+            ..message_for(Change::Registered, status)
         },
         // The invite names the attendee, so a new name is a new version.
         Change::Edited { renamed } => Message {

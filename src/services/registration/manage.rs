@@ -420,6 +420,14 @@ pub async fn data_export(
         })
         .collect();
     let diet = crate::domain::choice::DietChoice::from_stored(r.diet.as_deref(), &r.allergens);
+    // Where the data came from, when a colleague registered the person.
+    let registered_by = match r.delegation_id {
+        Some(id) => crate::db::entities::delegation::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .map(|d| serde_json::json!({ "name": d.contact_name, "email": d.contact_email })),
+        None => None,
+    };
     // Every answer, the organisers' own questions' too: all that is stored.
     let answers: Vec<serde_json::Value> = managed
         .questions
@@ -444,6 +452,7 @@ pub async fn data_export(
             "consented_at": r.consented_at, "privacy_notice_version": r.consent_version,
             "participant_list_consented_at": r.participant_list_consented_at, "created_at": r.created_at, "updated_at": r.updated_at,
             "cancelled_at": r.cancelled_at, "checked_in_at": r.checked_in_at,
+            "registered_by": registered_by,
         },
         "event": {
             "title": managed.event.title, "slug": managed.event.slug,

@@ -10,6 +10,7 @@
 //! entry. Reading lists of registrations is `services::attendees`.
 pub mod announce;
 pub mod choices;
+pub mod delegation;
 pub mod manage;
 pub mod organiser;
 pub mod register;
@@ -20,5 +21,7 @@ pub use crate::domain::choice::ChoiceLine;
 pub use announce::{Change, Link};
 pub use manage::{ChoicesChanged, Edited, Managed};
 pub use organiser::{Action, ActionRefused, Organiser};
-pub use register::{RegisterOptions, RegisterOutcome, register, register_with, window_of};
+pub use register::{
+    Delegated, RegisterOptions, RegisterOutcome, register, register_with, window_of,
+};
 pub use substitute::{HandedBy, Substituted, hand_over};

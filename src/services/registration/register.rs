@@ -74,6 +74,20 @@ pub struct RegisterOptions<'a> {
     /// so outside the registration window; the audit entry is written in
     /// the same transaction.
     pub by_organiser: Option<Organiser<'a>>,
+    /// Registered by a colleague as one of a delegation: the registration
+    /// names it, and the email says who registered the person.
+    pub delegation: Option<Delegated<'a>>,
+}
+
+/// The delegation a colleague is registered in, and who registered them.
+#[derive(Debug, Clone, Copy)]
+pub struct Delegated<'a> {
+    pub id: Uuid,
+    /// The contact's normalised address: no "registered by" when it is the
+    /// person's own.
+    pub contact_email: &'a str,
+    /// The contact as the email names them ("Name (address)").
+    pub contact: &'a str,
 }
 
 /// [`register`] with options; the same invariants hold.
@@ -239,6 +253,7 @@ async fn register_once(
         consent_version: Set(crate::domain::registration::NOTICE_VERSION.to_owned()),
         participant_list_consented_at: Set(new.listed.then_some(now)),
         replaced_by: Set(None),
+        delegation_id: Set(options.delegation.map(|d| d.id)),
         search_text: Set(registrations::search_text(
             &new.name,
             new.email.as_str(),
@@ -253,7 +268,13 @@ async fn register_once(
     let answered = new.answers.keys().copied().collect();
     crate::db::questions::replace_answers(&txn, saved.id, &answered, &new.answers, now).await?;
 
-    let saved = announce(&txn, saved, Change::Registered, Link::Current(&token), now).await?;
+    let change = match options.delegation {
+        Some(by) if by.contact_email != new.email.normalized() => Change::RegisteredBy {
+            by: by.contact.to_owned(),
+        },
+        _ => Change::Registered,
+    };
+    let saved = announce(&txn, saved, change, Link::Current(&token), now).await?;
     mark_invitation_registered(&txn, options.invitation, saved.id, now).await?;
     if let Some(by) = options.by_organiser {
         let details = by.details(new.email.as_str());

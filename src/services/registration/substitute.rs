@@ -254,6 +254,9 @@ async fn hand_over_once(
             organisation.as_deref(),
         )),
         replaced_by: Set(None),
+        // A delegation's seat stays in the delegation: its contact sees
+        // who took it over.
+        delegation_id: Set(old.delegation_id),
         // Consent is personal: the substitute has not given it.
         participant_list_consented_at: Set(None),
     };

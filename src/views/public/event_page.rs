@@ -128,7 +128,6 @@ fn registration_form(view: &EventPage<'_>, locale: Locale) -> Markup {
     let form = view.form;
     let errors = view.errors;
     let full = seats_left(view.event) == Some(0);
-    let other_selected = form.municipality == OTHER_ORGANISATION;
     let municipality_error = errors.for_field(Field::Municipality, locale);
     let consent_error = errors.for_field(Field::Consent, locale);
     let tz = format::zone(&view.event.time_zone);
@@ -137,6 +136,11 @@ fn registration_form(view: &EventPage<'_>, locale: Locale) -> Markup {
         p { (locale.t("register.required_note")) }
         @if let Some(invitation) = &view.invitation {
             p class="notice" { (locale.t(&format!("invitation.status.{}", invitation.status))) }
+        } @else {
+            p class="delegation-link" {
+                (locale.t("delegation.from_event")) " "
+                a href={ "/events/" (view.event.slug) "/delegation" } { (locale.t("delegation.from_event_link")) }
+            }
         }
         form method="post" action=(view.form_action) novalidate {
             input type="hidden" name="submission_key" value=(view.submission_key);
@@ -150,21 +154,7 @@ fn registration_form(view: &EventPage<'_>, locale: Locale) -> Markup {
             } @else {
                 (text_field(Field::Email, &locale.t("field.email"), Some(&locale.t("field.email_hint")), &form.email, true, InputKind::Email, errors, locale))
             }
-            div class={ "field" @if municipality_error.is_some() { " field-error" } } {
-                label for="municipality" { (locale.t("field.municipality")) }
-                @if let Some(error) = &municipality_error {
-                    p class="error-message" id="municipality-error" { span class="visually-hidden" { (locale.t("form.error_prefix")) " " } (error) }
-                }
-                select id="municipality" name="municipality" required
-                    aria-describedby=[municipality_error.as_ref().map(|_| "municipality-error")]
-                    aria-invalid=[municipality_error.as_ref().map(|_| "true")] {
-                    option value="" selected[form.municipality.is_empty()] { (locale.t("field.municipality_choose")) }
-                    @for member in view.members {
-                        option value=(member.code) selected[form.municipality == member.code] { (member.name) }
-                    }
-                    option value=(OTHER_ORGANISATION) selected[other_selected] { (locale.t("field.municipality_other")) }
-                }
-            }
+            (municipality_field(view.members, &form.municipality, municipality_error.as_deref(), locale))
             div class="organisation-field" {
                 (text_field(Field::Organisation, &locale.t("field.organisation"), Some(&locale.t("field.organisation_hint")), &form.organisation, false, InputKind::Text { autocomplete: "organization" }, errors, locale))
             }
@@ -193,6 +183,33 @@ fn registration_form(view: &EventPage<'_>, locale: Locale) -> Markup {
         @if let Some(invitation) = &view.invitation {
             form method="post" action=(invitation.decline_action) {
                 button type="submit" class="button-secondary" { (locale.t("invitation.decline")) }
+            }
+        }
+    }
+}
+
+/// The member municipality select, with "another organisation" last
+/// (which shows the organisation field after it).
+pub fn municipality_field(
+    members: &[municipality::Model],
+    selected: &str,
+    error: Option<&str>,
+    locale: Locale,
+) -> Markup {
+    html! {
+        div class={ "field" @if error.is_some() { " field-error" } } {
+            label for="municipality" { (locale.t("field.municipality")) }
+            @if let Some(error) = error {
+                p class="error-message" id="municipality-error" { span class="visually-hidden" { (locale.t("form.error_prefix")) " " } (error) }
+            }
+            select id="municipality" name="municipality" required
+                aria-describedby=[error.map(|_| "municipality-error")]
+                aria-invalid=[error.map(|_| "true")] {
+                option value="" selected[selected.is_empty()] { (locale.t("field.municipality_choose")) }
+                @for member in members {
+                    option value=(member.code) selected[selected == member.code] { (member.name) }
+                }
+                option value=(OTHER_ORGANISATION) selected[selected == OTHER_ORGANISATION] { (locale.t("field.municipality_other")) }
             }
         }
     }

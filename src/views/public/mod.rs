@@ -1,4 +1,5 @@
 //! Pages the public sees.
+pub mod delegation;
 pub mod event_page;
 pub mod events;
 pub mod manage;
