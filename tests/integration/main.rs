@@ -17,6 +17,8 @@ mod choices_browser;
 mod cli_and_config;
 mod concurrency;
 mod database_outage;
+mod delegations;
+mod delegations_browser;
 mod event_week_pages;
 mod layout;
 mod mail;

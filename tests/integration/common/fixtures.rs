@@ -108,5 +108,6 @@ pub fn registration(event: &event::Model, name: &str) -> registration::Model {
         diet: Some("vegetarian".into()),
         allergens: "gluten,milk".into(),
         replaced_by: None,
+        delegation_id: None,
     }
 }
