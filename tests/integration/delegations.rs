@@ -513,3 +513,70 @@ async fn the_contact_sees_what_is_missing_and_adds_and_cancels_colleagues() {
         "eva.ek@example.org"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_instances_racing_on_delegations_keep_the_seats_and_register_each_colleague_once() {
+    use anmalan::db::entities::outbox;
+    let first = TestApp::spawn().await;
+    let second = first.another_instance().await;
+    first.create_event(&seminar("kapplopning", Some(3))).await;
+    let people: Vec<(String, String)> = (1..=6)
+        .map(|i| (format!("Person {i}"), format!("p{i}@example.org")))
+        .collect();
+    let rows = |range: std::ops::Range<usize>| -> Vec<(&str, &str, &str, &[i32])> {
+        people[range]
+            .iter()
+            .map(|(n, e)| (n.as_str(), e.as_str(), "Handläggare", &[][..]))
+            .collect()
+    };
+    // The same form sent to both instances at once (a retry through a
+    // load balancer), and a second delegation competing for the seats.
+    let key = new_key();
+    let same = delegation_form(&key, CONTACT, &rows(0..4));
+    let other = delegation_form(&new_key(), ("Olle Ny", "olle@example.org"), &rows(4..6));
+    let (a, b, c) = tokio::join!(
+        post_pairs(&first, "/events/kapplopning/delegation", &same),
+        post_pairs(&second, "/events/kapplopning/delegation", &same),
+        post_pairs(&second, "/events/kapplopning/delegation", &other),
+    );
+    for posted in [&a, &b, &c] {
+        assert_eq!(posted.status, 200, "{}", posted.body);
+    }
+    assert_eq!(page_path(&a.body), page_path(&b.body), "one delegation");
+    assert_eq!(
+        delegation::Entity::find()
+            .count(&first.state.db)
+            .await
+            .unwrap(),
+        2
+    );
+    let members = delegation_members(&first).await;
+    assert_eq!(members.len(), 6, "each colleague once");
+    let confirmed = members
+        .iter()
+        .filter(|m| m.status == RegistrationStatus::Confirmed)
+        .count();
+    assert_eq!(confirmed, 3, "never more than the seats");
+    let mut places: Vec<i32> = members.iter().filter_map(|m| m.waitlist_order).collect();
+    places.sort_unstable();
+    places.dedup();
+    assert_eq!(places.len(), 3, "unique waitlist places");
+    // Within a delegation, seats go in the order listed.
+    let order: Vec<&str> = members
+        .iter()
+        .filter(|m| m.email.as_str() <= "p4@example.org")
+        .map(|m| m.email.as_str())
+        .collect();
+    assert_eq!(
+        order,
+        [
+            "p1@example.org",
+            "p2@example.org",
+            "p3@example.org",
+            "p4@example.org"
+        ]
+    );
+    // One email per colleague and one per contact, none twice.
+    let emails = outbox::Entity::find().count(&first.state.db).await.unwrap();
+    assert_eq!(emails, 6 + 2);
+}
