@@ -301,6 +301,7 @@ mod tests {
             diet: None,
             allergens: String::new(),
             replaced_by: None,
+            delegation_id: None,
         };
         (event, registration)
     }

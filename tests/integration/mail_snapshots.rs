@@ -9,6 +9,12 @@ use chrono::{Duration, TimeZone, Utc};
 use crate::common::fixtures;
 
 fn text_of(kind: MessageKind, status: &str, locale: &str) -> String {
+    text_with(kind, status, locale, None)
+}
+
+/// [`text_of`], with the counterpart named (the colleague who registered
+/// the person, for a confirmation or a waitlist notice).
+fn text_with(kind: MessageKind, status: &str, locale: &str, by: Option<&str>) -> String {
     let at = Utc.with_ymd_and_hms(2027, 6, 29, 8, 0, 0).unwrap();
     let mut event = fixtures::event(at);
     if kind == MessageKind::EventCancelled {
@@ -69,7 +75,7 @@ fn text_of(kind: MessageKind, status: &str, locale: &str) -> String {
         counterpart: match kind {
             MessageKind::HandedOver => Some("Kim Kollega".into()),
             MessageKind::TookOver => Some("Per Persson".into()),
-            _ => None,
+            _ => by.map(str::to_owned),
         },
     };
     // Both items choosable: a seat on the first, the second from its queue.
@@ -332,4 +338,71 @@ fn a_substitution_reads_well_in_english() {
         "en_took_over",
         text_of(MessageKind::TookOver, "confirmed", "en")
     );
+}
+
+#[test]
+fn a_delegation_reads_well_in_swedish_and_english() {
+    use anmalan::db::entities::delegation;
+    use anmalan::domain::event::RegistrationStatus;
+    use anmalan::mail::messages::{DelegationContext, render_delegation};
+    let by = Some("Eva Ek (eva.ek@example.org)");
+    insta::assert_snapshot!(
+        "sv_registered_by",
+        text_with(MessageKind::Confirmed, "confirmed", "sv", by)
+    );
+    insta::assert_snapshot!(
+        "en_registered_by_waitlisted",
+        text_with(MessageKind::Waitlisted, "waitlisted", "en", by)
+    );
+    let at = Utc.with_ymd_and_hms(2027, 6, 29, 8, 0, 0).unwrap();
+    let event = fixtures::event(at);
+    let mut first = fixtures::registration(&event, "Åsa Öberg");
+    first.status = RegistrationStatus::Confirmed;
+    let mut second = fixtures::registration(&event, "Bo Ek");
+    second.status = RegistrationStatus::Waitlisted;
+    let base_url = url::Url::parse("https://anmalan.example.org").unwrap();
+    for locale in ["sv", "en"] {
+        let delegation = delegation::Model {
+            id: uuid::Uuid::nil(),
+            event_id: event.id,
+            contact_name: "Eva Ek".into(),
+            contact_email: "eva.ek@example.org".into(),
+            contact_email_normalized: "eva.ek@example.org".into(),
+            municipality_code: Some("2580".into()),
+            organisation: None,
+            locale: locale.into(),
+            token_hash: String::new(),
+            created_at: at,
+            updated_at: at,
+        };
+        let payload = Payload {
+            kind: MessageKind::Delegation,
+            registration_id: None,
+            invitation_id: None,
+            delegation_id: Some(delegation.id),
+            sequence: 0,
+            token: Some("TOKEN".into()),
+            invite: None,
+            previously: None,
+            attendee: None,
+            erased: false,
+            notes: Vec::new(),
+            reminder_rule: None,
+            organiser_message: None,
+            counterpart: None,
+        };
+        let rendered = render_delegation(&DelegationContext {
+            payload: &payload,
+            event: &event,
+            delegation: &delegation,
+            members: &[first.clone(), second.clone()],
+            base_url: &base_url,
+        });
+        assert!(rendered.calendar.is_none());
+        assert!(rendered.html.contains(&format!("<html lang=\"{locale}\">")));
+        insta::assert_snapshot!(
+            format!("{locale}_delegation"),
+            format!("Subject: {}\n\n{}", rendered.subject, rendered.text)
+        );
+    }
 }
