@@ -347,15 +347,19 @@ impl DelegationForm {
                     .collect(),
                 ..Default::default()
             };
+            // An address on an earlier row, whatever else is wrong there.
+            let repeated = EmailAddress::parse(&form.email)
+                .is_some_and(|email| !seen.insert(email.normalized().to_owned()));
+            if repeated {
+                errors.push(DelegationError {
+                    place: Place::Member(row, Part::Email),
+                    problem: Problem::Repeated,
+                });
+            }
             match form.parse(&is_member_code) {
                 Ok(new) => {
-                    if seen.insert(new.email.normalized().to_owned()) {
+                    if !repeated {
                         members.push(Member { row, new });
-                    } else {
-                        errors.push(DelegationError {
-                            place: Place::Member(row, Part::Email),
-                            problem: Problem::Repeated,
-                        });
                     }
                 }
                 // Only the row's own fields: the affiliation is the

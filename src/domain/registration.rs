@@ -11,7 +11,7 @@ use super::email::EmailAddress;
 /// its registrant agreed to. Whenever the notice's text changes, set a new
 /// version (the date) and the new fingerprint: the test
 /// `the_notice_version_changes_with_its_text` (in `views::public::privacy`) fails until both are updated.
-pub const NOTICE_VERSION: &str = "2026-12-03";
+pub const NOTICE_VERSION: &str = "2026-12-03.2";
 
 /// The value of the municipality select that means "another organisation".
 pub const OTHER_ORGANISATION: &str = "other";

@@ -8,7 +8,7 @@ pub use crate::domain::registration::NOTICE_VERSION;
 
 /// SHA-256 of the notice's Swedish and English texts at [`NOTICE_VERSION`].
 pub const NOTICE_FINGERPRINT: &str =
-    "87a39bfb0b73113e11a71232d77950e22f73158ba4f069a45610b045e71ff39f";
+    "e3df2e04591b6aa2d72a2664e169641fb628138b482bca3a737014a8f613e158";
 
 /// The notice's texts in both languages, in a fixed order.
 pub fn notice_text() -> String {
