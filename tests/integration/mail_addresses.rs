@@ -160,9 +160,10 @@ async fn stored_by_the_previous_release(
     row.consented_at = registered;
     let mut active = registration::ActiveModel::from(row.clone());
     // Columns of later migrations (the participant list's consent, the
-    // substitute).
+    // substitute, the delegation).
     active.participant_list_consented_at = sea_orm::ActiveValue::NotSet;
     active.replaced_by = sea_orm::ActiveValue::NotSet;
+    active.delegation_id = sea_orm::ActiveValue::NotSet;
     registration::Entity::insert(active)
         .exec_without_returning(db)
         .await
