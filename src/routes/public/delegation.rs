@@ -151,10 +151,6 @@ async fn open(state: &AppState, token: &str) -> Result<DelegationPage, AppError>
         .ok_or(AppError::NotFound)
 }
 
-#[expect(
-    clippy::too_many_arguments,
-    reason = "the parts of one page, each named"
-)]
 fn render_page(
     page: &DelegationPage,
     token: &str,

@@ -68,7 +68,6 @@ pub enum Sent {
     /// The delegation exists; here is each row's result.
     Done {
         token: ManageToken,
-        delegation: delegation::Model,
         results: Vec<MemberResult>,
     },
     /// Registration is not open for this event; nothing was stored.
@@ -97,11 +96,7 @@ pub async fn create(
     }
     let (delegation, token) = claim(db, event, new, key, locale, now).await?;
     let results = register_members(db, event, &delegation, &new.members, key, now).await?;
-    Ok(Sent::Done {
-        token,
-        delegation,
-        results,
-    })
+    Ok(Sent::Done { token, results })
 }
 
 /// Adds colleagues to a delegation from its page, in the order listed.
