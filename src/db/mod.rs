@@ -3,6 +3,7 @@
 pub mod choices;
 pub mod entities;
 pub mod events;
+pub mod group;
 pub mod questions;
 pub mod registrations;
 
