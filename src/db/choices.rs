@@ -157,36 +157,45 @@ pub async fn set_status(
 }
 
 /// Takes a seat under the event's cap per municipality, if the
-/// municipality has one left: one conditional update, after making sure the
-/// counter row exists.
+/// municipality has one left: one statement that creates the counter row
+/// with the seat, or else counts the seat in it if under the cap
+/// (`INSERT … ON CONFLICT DO UPDATE … WHERE`, atomic like an update).
 pub async fn try_take_municipality_seat(
     db: &impl ConnectionTrait,
     event_id: i32,
     code: &str,
     cap: i32,
 ) -> Result<bool, DbErr> {
-    municipality_seat::Entity::insert(municipality_seat::ActiveModel {
-        event_id: Set(event_id),
-        municipality_code: Set(code.to_owned()),
-        confirmed_count: Set(0),
-    })
-    .on_conflict_do_nothing_on([
-        municipality_seat::Column::EventId,
-        municipality_seat::Column::MunicipalityCode,
-    ])
-    .exec_without_returning(db)
-    .await?;
-    let result = municipality_seat::Entity::update_many()
-        .col_expr(
-            municipality_seat::Column::ConfirmedCount,
-            Expr::col(municipality_seat::Column::ConfirmedCount).add(1),
-        )
-        .filter(municipality_seat::Column::EventId.eq(event_id))
-        .filter(municipality_seat::Column::MunicipalityCode.eq(code))
-        .filter(municipality_seat::Column::ConfirmedCount.lt(cap))
-        .exec(db)
+    use municipality_seat::Column;
+    if cap < 1 {
+        // Nothing to take; the counter row still exists afterwards.
+        municipality_seat::Entity::insert(municipality_seat::ActiveModel {
+            event_id: Set(event_id),
+            municipality_code: Set(code.to_owned()),
+            confirmed_count: Set(0),
+        })
+        .on_conflict_do_nothing_on([Column::EventId, Column::MunicipalityCode])
+        .exec_without_returning(db)
         .await?;
-    Ok(result.rows_affected == 1)
+        return Ok(false);
+    }
+    let counter = Expr::col((municipality_seat::Entity, Column::ConfirmedCount));
+    let take = sea_orm::sea_query::Query::insert()
+        .into_table(municipality_seat::Entity)
+        .columns([
+            Column::EventId,
+            Column::MunicipalityCode,
+            Column::ConfirmedCount,
+        ])
+        .values_panic([event_id.into(), code.into(), 1.into()])
+        .on_conflict(
+            sea_orm::sea_query::OnConflict::columns([Column::EventId, Column::MunicipalityCode])
+                .value(Column::ConfirmedCount, counter.clone().add(1))
+                .action_and_where(counter.lt(cap))
+                .to_owned(),
+        )
+        .to_owned();
+    Ok(db.execute(&take).await?.rows_affected() == 1)
 }
 
 /// Counts a confirmed member registration (without a cap to keep), so that

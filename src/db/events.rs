@@ -107,25 +107,21 @@ pub async fn release_seat(db: &impl ConnectionTrait, event_id: i32) -> Result<()
     Ok(())
 }
 
-/// Issues the next waitlist number for an event. The increment locks the
-/// event row (PostgreSQL) or runs under the write lock (SQLite), so numbers
-/// are unique and increasing.
+/// Issues the next waitlist number for an event, in one statement (an
+/// `UPDATE … RETURNING`). The increment locks the event row (PostgreSQL) or
+/// runs under the write lock (SQLite), so numbers are unique and increasing.
 pub async fn next_waitlist_order(db: &impl ConnectionTrait, event_id: i32) -> Result<i32, DbErr> {
-    event::Entity::update_many()
-        .col_expr(
-            event::Column::WaitlistCounter,
-            Expr::col(event::Column::WaitlistCounter).add(1),
-        )
-        .filter(event::Column::Id.eq(event_id))
-        .exec(db)
-        .await?;
-    let counter: Option<i32> = event::Entity::find_by_id(event_id)
-        .select_only()
-        .column(event::Column::WaitlistCounter)
-        .into_tuple()
-        .one(db)
-        .await?;
-    counter.ok_or_else(|| DbErr::RecordNotFound(format!("event {event_id}")))
+    let counter = Expr::col(event::Column::WaitlistCounter);
+    let update = sea_orm::sea_query::Query::update()
+        .table(event::Entity)
+        .value(event::Column::WaitlistCounter, counter.add(1))
+        .and_where(Expr::col(event::Column::Id).eq(event_id))
+        .returning_col(event::Column::WaitlistCounter)
+        .to_owned();
+    db.query_one(&update)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound(format!("event {event_id}")))?
+        .try_get_by_index(0)
 }
 
 /// Locks the event row until the transaction ends (PostgreSQL), so that a

@@ -4,6 +4,7 @@ pub mod choices;
 pub mod delegations;
 pub mod entities;
 pub mod events;
+pub mod group;
 pub mod questions;
 pub mod registrations;
 

@@ -35,6 +35,7 @@ mod public_flow;
 mod questions;
 mod questions_browser;
 mod questions_exports;
+mod register_batch;
 mod reminders;
 mod safety;
 mod scale_out;

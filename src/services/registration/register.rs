@@ -1,14 +1,15 @@
 //! Registering for an event.
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, DatabaseConnection, DbErr, EntityTrait, TryInsertResult,
+    ActiveModelTrait, ActiveValue::Set, DatabaseConnection, DatabaseTransaction, DbErr,
+    EntityTrait, TryInsertResult,
 };
 use uuid::Uuid;
 
 use super::announce::{Change, Link, announce};
 use super::organiser::Organiser;
 use super::{choices, manage, seats};
-use crate::db::entities::{event, form_submission, invitation, registration};
+use crate::db::entities::{event, form_submission, invitation, organiser, registration};
 use crate::db::{self, events, registrations};
 use crate::domain::choice::{self, Allergen};
 use crate::domain::event::RegistrationWindow;
@@ -120,13 +121,88 @@ pub async fn register_with(
     // A key replays only the same submission: under a used key (the Back
     // button restores the form with it), other data is a new submission.
     let key = &SubmissionKey::derive(key.as_str().as_bytes(), &new.fingerprint());
-    // Two different forms with the same address can race past the duplicate
-    // check; the unique index stops the second, which then sees the first.
-    match register_once(db, event, new, key, locale, now, options).await {
-        Err(err) if db::is_unique_violation(&err) => {
-            register_once(db, event, new, key, locale, now, options).await
-        }
-        other => other,
+    // The writer of this process applies the registration in its next
+    // batch (one transaction for all that are pending) and answers once
+    // that has committed.
+    db::group::submit(
+        db,
+        Registering {
+            event: event.clone(),
+            new: new.clone(),
+            key: key.clone(),
+            locale,
+            now,
+            invitation: options.invitation.cloned(),
+            by_organiser: options
+                .by_organiser
+                .map(|by| (by.account.clone(), by.via.map(str::to_owned))),
+            delegation: options
+                .delegation
+                .map(|d| (d.id, d.contact_email.to_owned(), d.contact.to_owned())),
+        },
+    )
+    .await
+}
+
+/// A registration waiting for the writer ([`db::group`]), owning what
+/// [`register_in`] needs.
+struct Registering {
+    event: event::Model,
+    new: NewRegistration,
+    key: SubmissionKey,
+    locale: Locale,
+    now: DateTime<Utc>,
+    invitation: Option<invitation::Model>,
+    by_organiser: Option<(organiser::Model, Option<String>)>,
+    /// The delegation's id, its contact's normalised address and label.
+    delegation: Option<(Uuid, String, String)>,
+}
+
+impl db::group::Job for Registering {
+    type Output = RegisterOutcome;
+
+    fn run<'a>(&'a self, txn: &'a DatabaseTransaction) -> db::group::Run<'a, RegisterOutcome> {
+        let options = RegisterOptions {
+            invitation: self.invitation.as_ref(),
+            by_organiser: self.by_organiser.as_ref().map(|(account, via)| Organiser {
+                account,
+                via: via.as_deref(),
+            }),
+            delegation: self
+                .delegation
+                .as_ref()
+                .map(|(id, contact_email, contact)| Delegated {
+                    id: *id,
+                    contact_email,
+                    contact,
+                }),
+        };
+        Box::pin(register_in(
+            txn,
+            &self.event,
+            &self.new,
+            &self.key,
+            self.locale,
+            self.now,
+            options,
+        ))
+    }
+
+    /// Two different forms with the same address can race past the
+    /// duplicate check (from two instances); the unique index stops the
+    /// second, which then sees the first.
+    fn retries_on(&self, err: &DbErr) -> bool {
+        db::is_unique_violation(err)
+    }
+
+    /// The event row is the first a registration locks.
+    fn lock_order(&self) -> i64 {
+        i64::from(self.event.id)
+    }
+
+    /// The confirmation is in the outbox: wake the mail worker.
+    fn committed(&self) {
+        crate::mail::wake::wake();
     }
 }
 
@@ -158,8 +234,10 @@ pub fn window_of(event: &event::Model, now: DateTime<Utc>) -> RegistrationWindow
     )
 }
 
-async fn register_once(
-    db: &DatabaseConnection,
+/// Registers inside `txn` (the writer's transaction, or a savepoint in
+/// it), without committing.
+async fn register_in(
+    txn: &DatabaseTransaction,
     event: &event::Model,
     new: &NewRegistration,
     key: &SubmissionKey,
@@ -167,7 +245,11 @@ async fn register_once(
     now: DateTime<Utc>,
     options: RegisterOptions<'_>,
 ) -> Result<RegisterOutcome, DbErr> {
-    let txn = db::begin_write(db).await?;
+    // Locks in one order on every path: the event, then its items by id.
+    // First of all, so that every row a registration writes is written
+    // under its event's lock (a batch holds its locks to its commit, and
+    // takes its events in id order).
+    events::lock(txn, event.id).await?;
 
     // Claim the submission key first, already naming the registration it
     // will make (there is no foreign key; if anything fails, the whole
@@ -183,13 +265,12 @@ async fn register_once(
         created_at: Set(now),
     })
     .on_conflict_do_nothing()
-    .exec_without_returning(&txn)
+    .exec_without_returning(txn)
     .await?;
     if !matches!(claimed, TryInsertResult::Inserted(1)) {
         let earlier = form_submission::Entity::find_by_id(key.hash())
-            .one(&txn)
+            .one(txn)
             .await?;
-        txn.commit().await?;
         let repeated = earlier.and_then(|row| {
             let token = ManageToken::unseal(row.sealed_token.as_deref()?, key)?;
             Some(RegisterOutcome::Repeated {
@@ -201,7 +282,7 @@ async fn register_once(
     }
 
     if let Some(existing) =
-        registrations::find_active_by_email(&txn, event.id, new.email.normalized()).await?
+        registrations::find_active_by_email(txn, event.id, new.email.normalized()).await?
     {
         form_submission::ActiveModel {
             key_hash: Set(key.hash()),
@@ -210,11 +291,10 @@ async fn register_once(
             sealed_token: Set(None),
             ..Default::default()
         }
-        .update(&txn)
+        .update(txn)
         .await?;
-        mark_invitation_registered(&txn, options.invitation, existing.id, now).await?;
-        manage::send_link_again(&txn, existing, now).await?;
-        crate::mail::wake::commit(txn).await?;
+        mark_invitation_registered(txn, options.invitation, existing.id, now).await?;
+        manage::send_link_again(txn, existing, now).await?;
         return Ok(RegisterOutcome::AlreadyRegistered);
     }
 
@@ -222,9 +302,7 @@ async fn register_once(
         Affiliation::Municipality(code) => (Some(code.clone()), None),
         Affiliation::Organisation(name) => (None, Some(name.clone())),
     };
-    // Locks in one order on every path: the event, then its items by id.
-    events::lock(&txn, event.id).await?;
-    let (status, waitlist_order) = seats::take(&txn, event, municipality_code.as_deref()).await?;
+    let (status, waitlist_order) = seats::take(txn, event, municipality_code.as_deref()).await?;
     let saved = registration::ActiveModel {
         id: Set(id),
         event_id: Set(event.id),
@@ -261,12 +339,12 @@ async fn register_once(
         )),
     };
     let saved = registration::Entity::insert(saved)
-        .exec_with_returning(&txn)
+        .exec_with_returning(txn)
         .await?;
-    registrations::add_link(&txn, saved.id, &token, now).await?;
-    choices::add_first(&txn, &saved, &new.choices, now).await?;
+    registrations::add_link(txn, saved.id, &token, now).await?;
+    choices::add_first(txn, &saved, &new.choices, now).await?;
     let answered = new.answers.keys().copied().collect();
-    crate::db::questions::replace_answers(&txn, saved.id, &answered, &new.answers, now).await?;
+    crate::db::questions::replace_answers(txn, saved.id, &answered, &new.answers, now).await?;
 
     let change = match options.delegation {
         Some(by) if by.contact_email != new.email.normalized() => Change::RegisteredBy {
@@ -274,12 +352,12 @@ async fn register_once(
         },
         _ => Change::Registered,
     };
-    let saved = announce(&txn, saved, change, Link::Current(&token), now).await?;
-    mark_invitation_registered(&txn, options.invitation, saved.id, now).await?;
+    let saved = announce(txn, saved, change, Link::Current(&token), now).await?;
+    mark_invitation_registered(txn, options.invitation, saved.id, now).await?;
     if let Some(by) = options.by_organiser {
         let details = by.details(new.email.as_str());
         audit::record(
-            &txn,
+            txn,
             by.account,
             "registration.add",
             &event.slug,
@@ -288,6 +366,5 @@ async fn register_once(
         )
         .await?;
     }
-    crate::mail::wake::commit(txn).await?;
     Ok(RegisterOutcome::Registered { id, token })
 }
