@@ -391,14 +391,6 @@ pub fn contact_label(name: &str, email: &str) -> String {
     format!("{name} ({email})")
 }
 
-/// Whether a field error is in `row`.
-pub fn errors_in_row(
-    errors: &[DelegationError],
-    row: usize,
-) -> impl Iterator<Item = &DelegationError> {
-    errors.iter().filter(move |e| e.row() == Some(row))
-}
-
 /// The error of one place, if any.
 pub fn error_at(errors: &[DelegationError], place: Place) -> Option<&DelegationError> {
     errors.iter().find(|e| e.place == place)

@@ -50,10 +50,24 @@ pub(crate) fn manage_url(ctx: &MessageContext<'_>) -> Option<String> {
 }
 
 pub(crate) fn event_url(ctx: &MessageContext<'_>) -> String {
-    ctx.base_url
-        .join(&format!("events/{}", ctx.event.slug))
+    event_page(ctx.base_url, ctx.event)
+}
+
+/// The public address of the event's page.
+pub(crate) fn event_page(base_url: &url::Url, event: &event::Model) -> String {
+    base_url
+        .join(&format!("events/{}", event.slug))
         .map(String::from)
         .unwrap_or_default()
+}
+
+/// The event's place as one line: the venue, and its address when it has one.
+pub(crate) fn venue(event: &event::Model) -> String {
+    if event.venue_address.is_empty() {
+        event.venue_name.clone()
+    } else {
+        format!("{}, {}", event.venue_name, event.venue_address)
+    }
 }
 
 /// One paragraph-level description of the message, shared by both forms.
@@ -77,11 +91,7 @@ pub(crate) fn letter(ctx: &MessageContext<'_>, locale: Locale) -> Letter {
     let kind = ctx.payload.kind.as_str();
     let position = ctx.waitlist_position.unwrap_or(0).to_string();
     let when = format::span(event.starts_at, event.ends_at, tz, locale);
-    let place = if event.venue_address.is_empty() {
-        event.venue_name.clone()
-    } else {
-        format!("{}, {}", event.venue_name, event.venue_address)
-    };
+    let place = venue(event);
     let previously = ctx
         .payload
         .previously
@@ -410,11 +420,7 @@ pub fn render_invitation(ctx: &InvitationContext<'_>, now: DateTime<Utc>) -> Ren
         ("event", event.title.as_str()),
         ("name", ctx.invitation.name.as_str()),
     ];
-    let event_url = ctx
-        .base_url
-        .join(&format!("events/{}", event.slug))
-        .map(String::from)
-        .unwrap_or_default();
+    let event_url = event_page(ctx.base_url, event);
     let link = ctx
         .payload
         .token
@@ -445,10 +451,7 @@ pub fn render_invitation(ctx: &InvitationContext<'_>, now: DateTime<Utc>) -> Ren
                 locale.t("event.when"),
                 format::span(event.starts_at, event.ends_at, tz, locale),
             ),
-            (
-                locale.t("event.where"),
-                format!("{}, {}", event.venue_name, event.venue_address),
-            ),
+            (locale.t("event.where"), venue(event)),
         ],
         programme,
         choices: Vec::new(),
@@ -491,11 +494,7 @@ pub fn render_delegation(ctx: &DelegationContext<'_>) -> RenderedEmail {
         ("event", event.title.as_str()),
         ("name", ctx.delegation.contact_name.as_str()),
     ];
-    let event_url = ctx
-        .base_url
-        .join(&format!("events/{}", event.slug))
-        .map(String::from)
-        .unwrap_or_default();
+    let event_url = event_page(ctx.base_url, event);
     let link = ctx
         .payload
         .token
@@ -507,10 +506,7 @@ pub fn render_delegation(ctx: &DelegationContext<'_>) -> RenderedEmail {
             locale.t("event.when"),
             format::span(event.starts_at, event.ends_at, tz, locale),
         ),
-        (
-            locale.t("event.where"),
-            format!("{}, {}", event.venue_name, event.venue_address),
-        ),
+        (locale.t("event.where"), venue(event)),
     ];
     facts.extend(ctx.members.iter().map(|member| {
         let status = match member.status {

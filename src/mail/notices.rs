@@ -230,20 +230,13 @@ pub fn render_invitee_reminder(
         ("name", invitation.name.as_str()),
     ];
     let words = OwnWords::of_rule(rule);
-    let event_url = base_url
-        .join(&format!("events/{}", event.slug))
-        .map(String::from)
-        .unwrap_or_default();
+    let event_url = super::messages::event_page(base_url, event);
     let link = payload
         .token
         .as_deref()
         .and_then(|token| base_url.join(&format!("i/{token}")).ok())
         .map(|url| (locale.t("mail.invitation_link"), String::from(url)));
-    let place = if event.venue_address.is_empty() {
-        event.venue_name.clone()
-    } else {
-        format!("{}, {}", event.venue_name, event.venue_address)
-    };
+    let place = super::messages::venue(event);
     let letter = Letter {
         subject: words.subject(locale).map_or_else(
             || fill(locale.t("reminders.mail.subject_invitees"), &pairs),

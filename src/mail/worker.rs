@@ -458,17 +458,29 @@ async fn build(
         }
         (None, None) => render(&context, row.created_at),
     };
+    compose_for(settings, row, event, &registration.name, &rendered)
+}
+
+/// Composes a rendered message from the sender to `to_name` at the row's
+/// recipient, replies going to the event's organiser.
+fn compose_for(
+    settings: &Settings,
+    row: &outbox_row::Model,
+    event: &event::Model,
+    to_name: &str,
+    rendered: &super::messages::RenderedEmail,
+) -> anyhow::Result<lettre::Message> {
     let domain = settings.mail.from.email.domain().to_owned();
     compose(
         &Envelope {
             message_id: &row.message_id,
             from: &settings.mail.from,
             reply_to: &event.organiser_email,
-            to_name: &registration.name,
+            to_name,
             to_email: &row.recipient,
             domain: &domain,
         },
-        &rendered,
+        rendered,
     )
 }
 
@@ -495,18 +507,7 @@ async fn build_delegation(
         members: &members,
         base_url: &settings.server.base_url,
     });
-    let domain = settings.mail.from.email.domain().to_owned();
-    compose(
-        &Envelope {
-            message_id: &row.message_id,
-            from: &settings.mail.from,
-            reply_to: &event.organiser_email,
-            to_name: &delegation.contact_name,
-            to_email: &row.recipient,
-            domain: &domain,
-        },
-        &rendered,
-    )
+    compose_for(settings, row, event, &delegation.contact_name, &rendered)
 }
 
 /// Renders an invitation row.
@@ -534,18 +535,7 @@ fn build_invitation(
             rule,
             &settings.server.base_url,
         );
-        let domain = settings.mail.from.email.domain().to_owned();
-        return compose(
-            &Envelope {
-                message_id: &row.message_id,
-                from: &settings.mail.from,
-                reply_to: &event.organiser_email,
-                to_name: &invitation.name,
-                to_email: &row.recipient,
-                domain: &domain,
-            },
-            &rendered,
-        );
+        return compose_for(settings, row, event, &invitation.name, &rendered);
     }
     let context = super::messages::InvitationContext {
         payload,
@@ -556,16 +546,5 @@ fn build_invitation(
         locale: crate::i18n::Locale::Sv,
     };
     let rendered = super::messages::render_invitation(&context, row.created_at);
-    let domain = settings.mail.from.email.domain().to_owned();
-    compose(
-        &Envelope {
-            message_id: &row.message_id,
-            from: &settings.mail.from,
-            reply_to: &event.organiser_email,
-            to_name: &invitation.name,
-            to_email: &row.recipient,
-            domain: &domain,
-        },
-        &rendered,
-    )
+    compose_for(settings, row, event, &invitation.name, &rendered)
 }
