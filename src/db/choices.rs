@@ -258,6 +258,37 @@ pub async fn lines(
     Ok(lines)
 }
 
+/// The choices of several registrations as they stand, read in one query
+/// (and one count for each queued choice): for a batch of emails.
+pub async fn lines_of_many(
+    db: &impl ConnectionTrait,
+    registration_ids: &[Uuid],
+) -> Result<std::collections::HashMap<Uuid, Vec<ChoiceLine>>, DbErr> {
+    let mut lines: std::collections::HashMap<Uuid, Vec<ChoiceLine>> = Default::default();
+    if registration_ids.is_empty() {
+        return Ok(lines);
+    }
+    let rows = registration_choice::Entity::find()
+        .filter(registration_choice::Column::RegistrationId.is_in(registration_ids.iter().copied()))
+        .filter(registration_choice::Column::Status.ne(ChoiceStatus::Dropped))
+        .order_by_asc(registration_choice::Column::RegistrationId)
+        .order_by_asc(registration_choice::Column::ItemId)
+        .all(db)
+        .await?;
+    for choice in rows {
+        let position = item_waitlist_position(db, &choice).await?;
+        lines
+            .entry(choice.registration_id)
+            .or_default()
+            .push(ChoiceLine {
+                item_id: choice.item_id,
+                status: choice.status,
+                position,
+            });
+    }
+    Ok(lines)
+}
+
 /// Every registration's choices at an event, in one query, with the places
 /// in each item's queue: for lists and exports of many registrations.
 pub async fn lines_of_event(

@@ -7,6 +7,7 @@ pub mod events;
 pub mod group;
 pub mod questions;
 pub mod registrations;
+pub mod writers;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -41,9 +42,20 @@ pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConn
         let pool = SqlitePoolOptions::new()
             .max_connections(settings.max_connections)
             .acquire_timeout(settings.acquire_timeout)
-            .connect_with(options)
+            .connect_with(options.clone())
             .await?;
-        Ok(SqlxSqliteConnector::from_sqlx_sqlite_pool(pool))
+        let db = SqlxSqliteConnector::from_sqlx_sqlite_pool(pool);
+        // An in-memory database is one per connection: no second pool.
+        if !options.get_filename().as_os_str().is_empty() && !url.contains(":memory:") {
+            let writer = SqlitePoolOptions::new()
+                .max_connections(1)
+                .min_connections(0)
+                .acquire_timeout(WRITE_QUEUE_TIMEOUT.max(settings.acquire_timeout))
+                .idle_timeout(Some(Duration::from_secs(60)))
+                .connect_lazy_with(options);
+            writers::register(&db, SqlxSqliteConnector::from_sqlx_sqlite_pool(writer));
+        }
+        Ok(db)
     } else {
         let pool = PgPoolOptions::new()
             .max_connections(settings.max_connections)
@@ -54,6 +66,10 @@ pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConn
     }
 }
 
+/// How long a SQLite writer may wait for its turn on the write connection:
+/// as long as it used to wait in SQLite's busy handler.
+const WRITE_QUEUE_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Applies every pending migration.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     migration::Migrator::up(db, None).await
@@ -63,12 +79,20 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
 /// the write lock at once: a deferred transaction that reads first and then
 /// writes fails with SQLITE_BUSY when another writer got in between, instead
 /// of waiting for the busy timeout.
+///
+/// On SQLite the transaction runs on the pool's one write connection (see
+/// [`writers`]): the writers of this process queue for it in order, in the
+/// process, instead of sleeping in SQLite's busy handler.
 pub async fn begin_write(db: &DatabaseConnection) -> Result<sea_orm::DatabaseTransaction, DbErr> {
-    db.begin_with_options(TransactionOptions {
-        sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
-        ..Default::default()
-    })
-    .await
+    let writer = writers::of(db);
+    writer
+        .as_ref()
+        .unwrap_or(db)
+        .begin_with_options(TransactionOptions {
+            sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
+            ..Default::default()
+        })
+        .await
 }
 
 /// Whether the error means the database cannot be reached right now (the
@@ -134,4 +158,54 @@ pub async fn backup(db: &DatabaseConnection, file: &std::path::Path) -> anyhow::
 /// Checks that the database answers, for `/readyz`.
 pub async fn ping(db: &DatabaseConnection) -> Result<(), DbErr> {
     db.ping().await
+}
+
+/// Writes whose results nobody reads, sent to the database together: on
+/// SQLite as one text of several statements, which sqlx runs in one command
+/// to the connection's worker thread (binding the `?` parameters in order),
+/// so the statements cost one hand-off between threads instead of one each;
+/// on PostgreSQL one after another (its extended protocol takes one
+/// statement per command). Either way they run in order, in the caller's
+/// transaction, and the first error stops the rest.
+pub struct Together {
+    backend: DatabaseBackend,
+    statements: Vec<sea_orm::Statement>,
+}
+
+impl Together {
+    pub fn new(db: &impl sea_orm::ConnectionTrait) -> Self {
+        Self {
+            backend: db.get_database_backend(),
+            statements: Vec::new(),
+        }
+    }
+
+    /// Adds a statement (an insert, update or delete) to run later.
+    pub fn push(&mut self, query: &impl sea_orm::QueryTrait) {
+        self.statements.push(query.build(self.backend));
+    }
+
+    /// Runs every statement added, in order.
+    pub async fn run(self, db: &impl sea_orm::ConnectionTrait) -> Result<(), DbErr> {
+        if self.backend != DatabaseBackend::Sqlite || self.statements.len() < 2 {
+            for statement in self.statements {
+                db.execute_raw(statement).await?;
+            }
+            return Ok(());
+        }
+        let mut sql = String::new();
+        let mut values = Vec::new();
+        for statement in self.statements {
+            sql.push_str(statement.sql.trim_end().trim_end_matches(';'));
+            sql.push_str(";\n");
+            values.extend(statement.values.map(|v| v.0).unwrap_or_default());
+        }
+        db.execute_raw(sea_orm::Statement::from_sql_and_values(
+            self.backend,
+            sql,
+            values,
+        ))
+        .await?;
+        Ok(())
+    }
 }

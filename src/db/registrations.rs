@@ -35,14 +35,23 @@ pub async fn add_link(
     token: &ManageToken,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
+    link_insert(registration_id, token, now)
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
+/// The insert of [`add_link`], to run with others ([`crate::db::Together`]).
+pub fn link_insert(
+    registration_id: Uuid,
+    token: &ManageToken,
+    now: DateTime<Utc>,
+) -> sea_orm::Insert<manage_link::ActiveModel> {
     manage_link::Entity::insert(manage_link::ActiveModel {
         token_hash: Set(token.hash()),
         registration_id: Set(registration_id),
         created_at: Set(now),
     })
-    .exec_without_returning(db)
-    .await?;
-    Ok(())
 }
 
 /// Revokes every link of a registration except `keep` (or all of them when

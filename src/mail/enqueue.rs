@@ -100,6 +100,19 @@ async fn insert(
     dedupe_key: String,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
+    let inserted = outbox_insert(recipient, payload, dedupe_key, now)?
+        .exec_without_returning(db)
+        .await?;
+    Ok(matches!(inserted, sea_orm::TryInsertResult::Inserted(n) if n > 0))
+}
+
+/// The insert of one outbox row; nothing when its dedupe key is taken.
+fn outbox_insert(
+    recipient: &str,
+    payload: &Payload,
+    dedupe_key: String,
+    now: DateTime<Utc>,
+) -> Result<sea_orm::TryInsert<outbox::ActiveModel>, DbErr> {
     let id = Uuid::now_v7();
     let row = outbox::ActiveModel {
         id: Set(id),
@@ -125,11 +138,7 @@ async fn insert(
     };
     // The conflict target is the dedupe key (sea-orm's plain
     // `on_conflict_do_nothing` targets the primary key only).
-    let inserted = outbox::Entity::insert(row)
-        .on_conflict_do_nothing_on([outbox::Column::DedupeKey])
-        .exec_without_returning(db)
-        .await?;
-    Ok(matches!(inserted, sea_orm::TryInsertResult::Inserted(n) if n > 0))
+    Ok(outbox::Entity::insert(row).on_conflict_do_nothing_on([outbox::Column::DedupeKey]))
 }
 
 /// Writes one message for `registration` to the outbox.
@@ -140,6 +149,19 @@ pub async fn enqueue(
     token: Option<&ManageToken>,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
+    enqueue_insert(registration, outgoing, token, now)?
+        .exec_without_returning(db)
+        .await
+        .map(drop)
+}
+
+/// The insert of [`enqueue`], to run with others ([`crate::db::Together`]).
+pub fn enqueue_insert(
+    registration: &registration::Model,
+    outgoing: Outgoing,
+    token: Option<&ManageToken>,
+    now: DateTime<Utc>,
+) -> Result<sea_orm::TryInsert<outbox::ActiveModel>, DbErr> {
     let Outgoing {
         kind,
         invite,
@@ -174,9 +196,7 @@ pub async fn enqueue(
         registration.calendar_sequence,
         registration.updated_at.timestamp_micros()
     );
-    insert(db, &registration.email, &payload, dedupe_key, now)
-        .await
-        .map(drop)
+    outbox_insert(&registration.email, &payload, dedupe_key, now)
 }
 
 /// Writes an invitation (or a reminder) with its personal link to the outbox.

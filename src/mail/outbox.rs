@@ -50,34 +50,54 @@ pub async fn claim_due(
     Ok(claimed)
 }
 
-/// Marks a row sent and erases the manage link (and, for a registration
-/// the registrant deleted, the address) from it.
-pub async fn mark_sent(
-    db: &impl ConnectionTrait,
-    row: &outbox::Model,
-    payload_without_secret: String,
-    erase_recipient: bool,
-    now: DateTime<Utc>,
-) -> Result<(), DbErr> {
-    let recipient = if erase_recipient {
-        String::new()
-    } else {
-        row.recipient.clone()
+/// A row the SMTP server accepted, and what is kept of it.
+pub struct Sent<'a> {
+    pub row: &'a outbox::Model,
+    /// The payload without the manage link.
+    pub payload_without_secret: String,
+    /// Also erase the address (the registrant deleted the registration).
+    pub erase_recipient: bool,
+    pub at: DateTime<Utc>,
+}
+
+/// Marks rows sent and erases the manage link (and, for a registration the
+/// registrant deleted, the address) from each: one statement for them all,
+/// each row's own values picked by its id.
+pub async fn mark_sent(db: &impl ConnectionTrait, sent: &[Sent<'_>]) -> Result<(), DbErr> {
+    use sea_orm::sea_query::CaseStatement;
+    if sent.is_empty() {
+        return Ok(());
+    }
+    let by_id = |value: &dyn Fn(&Sent<'_>) -> Expr| {
+        let mut case = CaseStatement::new();
+        for row in sent {
+            case = case.case(outbox::Column::Id.eq(row.row.id), value(row));
+        }
+        Expr::Case(Box::new(case))
     };
+    let recipient = by_id(&|s| {
+        Expr::value(if s.erase_recipient {
+            String::new()
+        } else {
+            s.row.recipient.clone()
+        })
+    });
+    let payload = by_id(&|s| Expr::value(s.payload_without_secret.clone()));
+    let sent_at = by_id(&|s| Expr::value(s.at));
     outbox::Entity::update_many()
-        .col_expr(outbox::Column::Recipient, Expr::value(recipient))
+        .col_expr(outbox::Column::Recipient, recipient)
         .col_expr(outbox::Column::Status, Expr::value(OutboxStatus::Sent))
-        .col_expr(outbox::Column::SentAt, Expr::value(now))
+        .col_expr(outbox::Column::SentAt, sent_at)
         .col_expr(
             outbox::Column::LeaseUntil,
             Expr::value(Option::<DateTime<Utc>>::None),
         )
-        .col_expr(outbox::Column::Payload, Expr::value(payload_without_secret))
+        .col_expr(outbox::Column::Payload, payload)
         .col_expr(
             outbox::Column::LastError,
             Expr::value(Option::<String>::None),
         )
-        .filter(outbox::Column::Id.eq(row.id))
+        .filter(outbox::Column::Id.is_in(sent.iter().map(|s| s.row.id)))
         .exec(db)
         .await?;
     Ok(())

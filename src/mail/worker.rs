@@ -204,19 +204,26 @@ fn without_secrets(payload: &Payload) -> serde_json::Result<String> {
     serde_json::to_string(&kept)
 }
 
-/// Records every outcome of a batch in one transaction.
+/// Records every outcome of a batch in one transaction (the sent rows in
+/// one statement).
 async fn record(
     db: &DatabaseConnection,
     outcomes: &[(&outbox_row::Model, Outcome)],
 ) -> Result<(), DbErr> {
     let txn = crate::db::begin_write(db).await?;
+    let mut sent = Vec::with_capacity(outcomes.len());
     for (row, outcome) in outcomes {
         match outcome {
             Outcome::Sent {
                 payload_without_secret,
                 erased,
                 at,
-            } => outbox::mark_sent(&txn, row, payload_without_secret.clone(), *erased, *at).await?,
+            } => sent.push(outbox::Sent {
+                row,
+                payload_without_secret: payload_without_secret.clone(),
+                erase_recipient: *erased,
+                at: *at,
+            }),
             Outcome::Retry { error, next } => outbox::mark_retry(&txn, row, error, *next).await?,
             Outcome::Failed(error) => outbox::mark_failed(&txn, row, error).await?,
             Outcome::Withdrawn => {
@@ -224,6 +231,7 @@ async fn record(
             }
         }
     }
+    outbox::mark_sent(&txn, &sent).await?;
     txn.commit().await
 }
 
@@ -238,6 +246,8 @@ struct Batch {
     municipalities: HashMap<String, String>,
     rules: HashMap<i32, reminder_rule::Model>,
     messages: HashMap<i32, organiser_message::Model>,
+    /// The registrations' programme choices as they stand.
+    choices: HashMap<uuid::Uuid, Vec<crate::domain::choice::ChoiceLine>>,
 }
 
 impl Batch {
@@ -284,6 +294,8 @@ impl Batch {
                 .into_iter()
                 .map(|r| (r.id, r))
                 .collect();
+            let ids: Vec<uuid::Uuid> = batch.registrations.keys().copied().collect();
+            batch.choices = crate::db::choices::lines_of_many(db, &ids).await?;
         }
         if !invitation_ids.is_empty() {
             batch.invitations = invitation::Entity::find()
@@ -412,7 +424,10 @@ async fn build(
     }
     let (event, programme) = batch.event(registration.event_id)?;
     let waitlist_position = registrations::waitlist_position(db, &registration).await?;
-    let choices = crate::db::choices::lines(db, registration.id).await?;
+    let choices = batch
+        .choices
+        .get(&registration.id)
+        .map_or(&[][..], Vec::as_slice);
     let affiliation = match &registration.municipality_code {
         Some(code) => batch.municipalities.get(code).cloned().unwrap_or_default(),
         None => registration.organisation.clone().unwrap_or_default(),
@@ -431,7 +446,7 @@ async fn build(
         event,
         registration: &registration,
         programme,
-        choices: &choices,
+        choices,
         waitlist_position,
         affiliation,
         base_url,

@@ -125,7 +125,9 @@ pub async fn authenticate(
     let Some(token) = secret.strip_prefix(PREFIX).and_then(ManageToken::parse) else {
         return Ok(None);
     };
-    let Some(row) = api_token::Entity::find()
+    // The token and its account in one query.
+    let Some((row, Some(account))) = api_token::Entity::find()
+        .find_also_related(organiser::Entity)
         .filter(api_token::Column::TokenHash.eq(token.hash()))
         .filter(api_token::Column::RevokedAt.is_null())
         .one(db)
@@ -134,12 +136,6 @@ pub async fn authenticate(
         return Ok(None);
     };
     let scope = row.scope;
-    let Some(account) = organiser::Entity::find_by_id(row.organiser_id)
-        .one(db)
-        .await?
-    else {
-        return Ok(None);
-    };
     if !account.role.allows(Role::Organiser) {
         return Ok(None);
     }

@@ -15,6 +15,20 @@ pub async fn record(
     details: &str,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
+    entry_insert(who, action, target, details, now)
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
+/// The insert of [`record`], to run with others ([`crate::db::Together`]).
+pub fn entry_insert(
+    who: &organiser::Model,
+    action: &str,
+    target: &str,
+    details: &str,
+    now: DateTime<Utc>,
+) -> sea_orm::Insert<audit_entry::ActiveModel> {
     audit_entry::Entity::insert(audit_entry::ActiveModel {
         id: Set(Uuid::now_v7()),
         organiser_id: Set(Some(who.id)),
@@ -24,9 +38,6 @@ pub async fn record(
         details: Set(details.to_owned()),
         at: Set(now),
     })
-    .exec_without_returning(db)
-    .await?;
-    Ok(())
 }
 
 /// Records an action a registrant took through their own link (handing

@@ -43,3 +43,4 @@ mod substitutes;
 mod substitutes_browser;
 mod test_command;
 mod validation;
+mod writes;

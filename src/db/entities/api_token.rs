@@ -18,6 +18,19 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::organiser::Entity",
+        from = "Column::OrganiserId",
+        to = "super::organiser::Column::Id"
+    )]
+    Organiser,
+}
+
+impl Related<super::organiser::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Organiser.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -134,13 +134,23 @@ async fn load(
     event: &event::Model,
     id: uuid::Uuid,
 ) -> Result<Registration, ApiError> {
+    let questions = crate::db::questions::for_event(&state.db, event.id).await?;
+    load_with(state, event, id, &questions).await
+}
+
+/// [`load`] with the event's questions already read.
+async fn load_with(
+    state: &AppState,
+    event: &event::Model,
+    id: uuid::Uuid,
+    questions: &[crate::domain::question::Question],
+) -> Result<Registration, ApiError> {
     let row = find(state, event, id).await?;
     let position = attendees::position(&state.db, &row).await?;
     let choices = crate::db::choices::lines(&state.db, row.id).await?;
-    let questions = crate::db::questions::for_event(&state.db, event.id).await?;
-    let answers = crate::db::questions::answers_of(&state.db, &questions, row.id).await?;
+    let answers = crate::db::questions::answers_of(&state.db, questions, row.id).await?;
     let mut registration = Registration::new(row, &event.slug, position, &choices);
-    registration.answers = api_answers(&questions, &answers);
+    registration.answers = api_answers(questions, &answers);
     Ok(registration)
 }
 
@@ -360,7 +370,7 @@ pub async fn create(
             ));
         }
     };
-    let registration = load(&state, &event, id).await?;
+    let registration = load_with(&state, &event, id, &questions).await?;
     let location = format!("/api/v1/events/{slug}/registrations/{id}");
     let mut response = (status, Json(registration)).into_response();
     if let Ok(value) = HeaderValue::from_str(&location) {

@@ -8,11 +8,13 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbErr};
 
 use crate::db::entities::registration;
-use crate::db::registrations;
+use crate::db::{Together, registrations};
 use crate::domain::choice::ChoiceNote;
 use crate::domain::event::RegistrationStatus;
 use crate::domain::token::ManageToken;
-use crate::mail::enqueue::{InviteKind, MessageKind, Outgoing, Previously, enqueue};
+use crate::mail::enqueue::{
+    InviteKind, MessageKind, Outgoing, Previously, enqueue, enqueue_insert,
+};
 
 /// What happened to a registration.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -194,15 +196,48 @@ pub async fn announce(
         Link::Current(token) => Some(token),
         Link::Fresh => fresh.as_ref(),
     };
-    let outgoing = Outgoing {
-        kind: message.kind,
-        invite: message.invite,
-        previously: message.previously,
-        notes: message.notes,
-        counterpart: message.counterpart,
-    };
-    enqueue(txn, &saved, outgoing, token, now).await?;
+    enqueue(txn, &saved, message.outgoing(), token, now).await?;
     Ok(saved)
+}
+
+/// [`announce`] for a registration just made ([`Change::Registered`] or
+/// [`Change::RegisteredBy`]), whose email carries the link the registrant
+/// has: such a message neither raises the SEQUENCE nor issues a link, so
+/// all it writes is the outbox row, which is added to `together` to run
+/// with the registration's own insert.
+pub fn announce_new(
+    together: &mut Together,
+    registration: &registration::Model,
+    change: Change,
+    token: &ManageToken,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    debug_assert!(matches!(
+        change,
+        Change::Registered | Change::RegisteredBy { .. }
+    ));
+    let message = message_for(change, registration.status);
+    debug_assert!(!message.raises_sequence);
+    together.push(&enqueue_insert(
+        registration,
+        message.outgoing(),
+        Some(token),
+        now,
+    )?);
+    Ok(())
+}
+
+impl Message {
+    /// What the outbox row says of the message.
+    fn outgoing(self) -> Outgoing {
+        Outgoing {
+            kind: self.kind,
+            invite: self.invite,
+            previously: self.previously,
+            notes: self.notes,
+            counterpart: self.counterpart,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -2,15 +2,15 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, DatabaseConnection, DatabaseTransaction, DbErr,
-    EntityTrait, TryInsertResult,
+    EntityTrait, TryInsertResult, TryIntoModel,
 };
 use uuid::Uuid;
 
-use super::announce::{Change, Link, announce};
+use super::announce::{Change, announce_new};
 use super::organiser::Organiser;
 use super::{choices, manage, seats};
 use crate::db::entities::{event, form_submission, invitation, organiser, registration};
-use crate::db::{self, events, registrations};
+use crate::db::{self, Together, events, registrations};
 use crate::domain::choice::{self, Allergen};
 use crate::domain::event::RegistrationWindow;
 use crate::domain::registration::{Affiliation, Field, FieldError, NewRegistration};
@@ -338,33 +338,38 @@ async fn register_in(
             new.affiliation_organisation(),
         )),
     };
-    let saved = registration::Entity::insert(saved)
-        .exec_with_returning(txn)
-        .await?;
-    registrations::add_link(txn, saved.id, &token, now).await?;
-    choices::add_first(txn, &saved, &new.choices, now).await?;
-    let answered = new.answers.keys().copied().collect();
-    crate::db::questions::replace_answers(txn, saved.id, &answered, &new.answers, now).await?;
-
+    // The row, its link and its email go to the database together (one
+    // round trip on SQLite); choices and answers, when there are any, are
+    // written between the row and its email.
+    let row = saved.clone().try_into_model()?;
+    let mut together = Together::new(txn);
+    together.push(&registration::Entity::insert(saved));
+    together.push(&registrations::link_insert(id, &token, now));
+    let answered: std::collections::BTreeSet<i32> = new.answers.keys().copied().collect();
+    if !new.choices.is_empty() || !answered.is_empty() {
+        together.run(txn).await?;
+        choices::add_first(txn, &row, &new.choices, now).await?;
+        crate::db::questions::replace_answers(txn, id, &answered, &new.answers, now).await?;
+        together = Together::new(txn);
+    }
     let change = match options.delegation {
         Some(by) if by.contact_email != new.email.normalized() => Change::RegisteredBy {
             by: by.contact.to_owned(),
         },
         _ => Change::Registered,
     };
-    let saved = announce(txn, saved, change, Link::Current(&token), now).await?;
-    mark_invitation_registered(txn, options.invitation, saved.id, now).await?;
+    announce_new(&mut together, &row, change, &token, now)?;
     if let Some(by) = options.by_organiser {
         let details = by.details(new.email.as_str());
-        audit::record(
-            txn,
+        together.push(&audit::entry_insert(
             by.account,
             "registration.add",
             &event.slug,
             &details,
             now,
-        )
-        .await?;
+        ));
     }
+    together.run(txn).await?;
+    mark_invitation_registered(txn, options.invitation, id, now).await?;
     Ok(RegisterOutcome::Registered { id, token })
 }
