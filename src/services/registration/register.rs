@@ -139,6 +139,7 @@ pub async fn register_with(
             delegation: options
                 .delegation
                 .map(|d| (d.id, d.contact_email.to_owned(), d.contact.to_owned())),
+            address_taken: Default::default(),
         },
     )
     .await
@@ -156,6 +157,9 @@ struct Registering {
     by_organiser: Option<(organiser::Model, Option<String>)>,
     /// The delegation's id, its contact's normalised address and label.
     delegation: Option<(Uuid, String, String)>,
+    /// Set when a try met the unique index of active addresses: the next
+    /// try looks the address up first (see [`register_in`]).
+    address_taken: std::sync::atomic::AtomicBool,
 }
 
 impl db::group::Job for Registering {
@@ -185,14 +189,21 @@ impl db::group::Job for Registering {
             self.locale,
             self.now,
             options,
+            self.address_taken
+                .load(std::sync::atomic::Ordering::Relaxed),
         ))
     }
 
-    /// Two different forms with the same address can race past the
-    /// duplicate check (from two instances); the unique index stops the
-    /// second, which then sees the first.
+    /// A registration for an address that already has an active one is
+    /// stopped by the unique index; tried again, it looks the address up
+    /// first and sends that registration's link.
     fn retries_on(&self, err: &DbErr) -> bool {
-        db::is_unique_violation(err)
+        let taken = db::is_unique_violation(err);
+        if taken {
+            self.address_taken
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+        taken
     }
 
     /// The event row is the first a registration locks.
@@ -236,6 +247,12 @@ pub fn window_of(event: &event::Model, now: DateTime<Utc>) -> RegistrationWindow
 
 /// Registers inside `txn` (the writer's transaction, or a savepoint in
 /// it), without committing.
+///
+/// "One active registration per address" is kept by the unique index of
+/// active addresses: the insert of a second one fails, and its job is run
+/// again with `look_first`, which finds the first and sends its link. So
+/// the common case, a new address, costs no lookup.
+#[allow(clippy::too_many_arguments)]
 async fn register_in(
     txn: &DatabaseTransaction,
     event: &event::Model,
@@ -244,6 +261,7 @@ async fn register_in(
     locale: Locale,
     now: DateTime<Utc>,
     options: RegisterOptions<'_>,
+    look_first: bool,
 ) -> Result<RegisterOutcome, DbErr> {
     // Locks in one order on every path: the event, then its items by id.
     // First of all, so that every row a registration writes is written
@@ -281,9 +299,12 @@ async fn register_in(
         return Ok(repeated.unwrap_or(RegisterOutcome::AlreadyRegistered));
     }
 
-    if let Some(existing) =
+    let existing = if look_first {
         registrations::find_active_by_email(txn, event.id, new.email.normalized()).await?
-    {
+    } else {
+        None
+    };
+    if let Some(existing) = existing {
         form_submission::ActiveModel {
             key_hash: Set(key.hash()),
             outcome: Set(SubmissionOutcome::AlreadyRegistered),
