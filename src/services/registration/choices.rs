@@ -172,18 +172,20 @@ pub async fn add(
     Ok(())
 }
 
-/// The first choices of a registration just made (it has no choice rows
-/// yet): each takes a seat or a place in its item's queue, in item id order
-/// after locking the items, and all rows go in with one `INSERT`. The event
-/// row must be locked already.
-pub async fn add_first(
+/// The first choices of a registration about to be made (it has no choice
+/// rows yet): each takes a seat or a place in its item's queue, in item id
+/// order after locking the items. Returns the one `INSERT` of all the rows
+/// (None without choices), for the caller to run after the registration's
+/// own row ([`crate::db::Together`]). The event row must be locked already.
+pub async fn first(
     txn: &impl ConnectionTrait,
-    registration: &registration::Model,
+    registration_id: Uuid,
+    status: RegistrationStatus,
     items: &[i32],
     now: DateTime<Utc>,
-) -> Result<(), DbErr> {
+) -> Result<Option<sea_orm::InsertMany<registration_choice::ActiveModel>>, DbErr> {
     if items.is_empty() {
-        return Ok(());
+        return Ok(None);
     }
     let mut items = items.to_vec();
     items.sort_unstable();
@@ -191,9 +193,9 @@ pub async fn add_first(
     db::lock_items(txn, &items).await?;
     let mut rows = Vec::with_capacity(items.len());
     for item_id in items {
-        let (status, order) = start(txn, registration.status, item_id).await?;
+        let (status, order) = start(txn, status, item_id).await?;
         rows.push(registration_choice::ActiveModel {
-            registration_id: Set(registration.id),
+            registration_id: Set(registration_id),
             item_id: Set(item_id),
             status: Set(status),
             waitlist_order: Set(order),
@@ -204,10 +206,7 @@ pub async fn add_first(
             ..Default::default()
         });
     }
-    registration_choice::Entity::insert_many(rows)
-        .exec_without_returning(txn)
-        .await?;
-    Ok(())
+    Ok(Some(registration_choice::Entity::insert_many(rows)))
 }
 
 /// After a registration got an event seat: each pending choice takes an

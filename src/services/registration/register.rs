@@ -359,17 +359,21 @@ async fn register_in(
             new.affiliation_organisation(),
         )),
     };
-    // The row, its link and its email go to the database together (one
-    // round trip on SQLite); choices and answers, when there are any, are
-    // written between the row and its email.
+    // The choices take their item seats first; then the row, its link, its
+    // choices and its email go to the database together (one round trip on
+    // SQLite). Answers, when there are any, are written between the row and
+    // its email.
+    let first_choices = choices::first(txn, id, status, &new.choices, now).await?;
     let row = saved.clone().try_into_model()?;
     let mut together = Together::new(txn);
     together.push(&registration::Entity::insert(saved));
     together.push(&registrations::link_insert(id, &token, now));
+    if let Some(insert) = &first_choices {
+        together.push(insert);
+    }
     let answered: std::collections::BTreeSet<i32> = new.answers.keys().copied().collect();
-    if !new.choices.is_empty() || !answered.is_empty() {
+    if !answered.is_empty() {
         together.run(txn).await?;
-        choices::add_first(txn, &row, &new.choices, now).await?;
         crate::db::questions::replace_answers(txn, id, &answered, &new.answers, now).await?;
         together = Together::new(txn);
     }
