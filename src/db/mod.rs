@@ -160,13 +160,19 @@ pub async fn ping(db: &DatabaseConnection) -> Result<(), DbErr> {
     db.ping().await
 }
 
-/// Writes whose results nobody reads, sent to the database together: on
-/// SQLite as one text of several statements, which sqlx runs in one command
-/// to the connection's worker thread (binding the `?` parameters in order),
-/// so the statements cost one hand-off between threads instead of one each;
-/// on PostgreSQL one after another (its extended protocol takes one
-/// statement per command). Either way they run in order, in the caller's
-/// transaction, and the first error stops the rest.
+/// Writes whose results nobody reads, sent to the database together, in
+/// one round trip:
+///
+/// - on SQLite as one text of several statements, which sqlx runs in one
+///   command to the connection's worker thread (binding the `?`
+///   parameters in order), in order, stopping at the first error;
+/// - on PostgreSQL as one statement, all but the last in a `WITH` (its
+///   extended protocol takes one statement per command). The parts run in
+///   one snapshot, in no set order, and fail or succeed together; foreign
+///   keys are checked at the end of the statement, so a row may refer to
+///   one inserted beside it. Only independent writes belong together.
+///
+/// Either way they run in the caller's transaction.
 pub struct Together {
     backend: DatabaseBackend,
     statements: Vec<sea_orm::Statement>,
@@ -185,27 +191,77 @@ impl Together {
         self.statements.push(query.build(self.backend));
     }
 
-    /// Runs every statement added, in order.
+    /// Runs every statement added.
     pub async fn run(self, db: &impl sea_orm::ConnectionTrait) -> Result<(), DbErr> {
-        if self.backend != DatabaseBackend::Sqlite || self.statements.len() < 2 {
-            for statement in self.statements {
+        let backend = self.backend;
+        let mut statements = self.statements;
+        if statements.len() < 2 {
+            for statement in statements {
                 db.execute_raw(statement).await?;
             }
             return Ok(());
         }
         let mut sql = String::new();
         let mut values = Vec::new();
-        for statement in self.statements {
-            sql.push_str(statement.sql.trim_end().trim_end_matches(';'));
-            sql.push_str(";\n");
-            values.extend(statement.values.map(|v| v.0).unwrap_or_default());
+        if backend == DatabaseBackend::Postgres {
+            let last = statements.pop().unwrap_or_else(|| unreachable!());
+            sql.push_str("WITH ");
+            for (i, statement) in statements.into_iter().enumerate() {
+                if i > 0 {
+                    sql.push_str(", ");
+                }
+                sql.push_str(&format!("part{i} AS ("));
+                renumber_into(&mut sql, statement.sql.trim(), values.len());
+                sql.push(')');
+                values.extend(statement.values.map(|v| v.0).unwrap_or_default());
+            }
+            sql.push(' ');
+            renumber_into(&mut sql, last.sql.trim(), values.len());
+            values.extend(last.values.map(|v| v.0).unwrap_or_default());
+        } else {
+            for statement in statements {
+                sql.push_str(statement.sql.trim_end().trim_end_matches(';'));
+                sql.push_str(";\n");
+                values.extend(statement.values.map(|v| v.0).unwrap_or_default());
+            }
         }
         db.execute_raw(sea_orm::Statement::from_sql_and_values(
-            self.backend,
-            sql,
-            values,
+            backend, sql, values,
         ))
         .await?;
         Ok(())
+    }
+}
+
+/// Appends PostgreSQL's `sql` to `out` with its placeholders `$n` moved by
+/// `offset` (the values of the statements before it). Values are always
+/// bound, never written into the text, so every `$` and digits in a
+/// statement built by sea-query is a placeholder.
+fn renumber_into(out: &mut String, sql: &str, offset: usize) {
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        out.push(c);
+        if c != '$' {
+            continue;
+        }
+        let mut digits = String::new();
+        while let Some(d) = chars.peek().filter(|d| d.is_ascii_digit()) {
+            digits.push(*d);
+            chars.next();
+        }
+        match digits.parse::<usize>() {
+            Ok(n) => out.push_str(&(n + offset).to_string()),
+            Err(_) => out.push_str(&digits),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn placeholders_move_by_the_values_before_them() {
+        let mut out = String::new();
+        super::renumber_into(&mut out, "INSERT INTO t (a, b) VALUES ($1, $2) -- $", 3);
+        assert_eq!(out, "INSERT INTO t (a, b) VALUES ($4, $5) -- $");
     }
 }
