@@ -246,7 +246,15 @@ async fn badges_print_every_name_whole_and_only_new_or_changed_on_request() {
 async fn the_attendance_list_has_a_page_per_day_grouped_by_municipality_to_sign() {
     let app = TestApp::spawn().await;
     let mut spec = meeting("brickor", None, 25, 60);
-    // Two days.
+    // Two days: from 09:00 to 15:00 the next day, whatever the time of day
+    // the test runs at (the helper starts events at the current time).
+    let nine = spec.starts_at.date().and_hms_opt(9, 0, 0).unwrap();
+    let shift = nine - spec.starts_at;
+    spec.starts_at = nine;
+    for item in &mut spec.programme {
+        item.starts_at += shift;
+        item.ends_at = item.ends_at.map(|at| at + shift);
+    }
     spec.ends_at = spec.starts_at + chrono::Duration::hours(30);
     app.create_event(&spec).await;
     for (name, email, municipality) in [
