@@ -247,15 +247,10 @@ pub async fn lines(
     db: &impl ConnectionTrait,
     registration_id: Uuid,
 ) -> Result<Vec<ChoiceLine>, DbErr> {
-    let mut lines = Vec::new();
-    for choice in of_registration(db, registration_id).await? {
-        lines.push(ChoiceLine {
-            item_id: choice.item_id,
-            status: choice.status,
-            position: item_waitlist_position(db, &choice).await?,
-        });
-    }
-    Ok(lines)
+    Ok(lines_of_many(db, &[registration_id])
+        .await?
+        .remove(&registration_id)
+        .unwrap_or_default())
 }
 
 /// The choices of several registrations as they stand, read in one query

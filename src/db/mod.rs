@@ -195,16 +195,16 @@ impl Together {
     pub async fn run(self, db: &impl sea_orm::ConnectionTrait) -> Result<(), DbErr> {
         let backend = self.backend;
         let mut statements = self.statements;
-        if statements.len() < 2 {
-            for statement in statements {
-                db.execute_raw(statement).await?;
-            }
+        let Some(last) = statements.pop() else {
+            return Ok(());
+        };
+        if statements.is_empty() {
+            db.execute_raw(last).await?;
             return Ok(());
         }
         let mut sql = String::new();
         let mut values = Vec::new();
         if backend == DatabaseBackend::Postgres {
-            let last = statements.pop().unwrap_or_else(|| unreachable!());
             sql.push_str("WITH ");
             for (i, statement) in statements.into_iter().enumerate() {
                 if i > 0 {
@@ -219,7 +219,7 @@ impl Together {
             renumber_into(&mut sql, last.sql.trim(), values.len());
             values.extend(last.values.map(|v| v.0).unwrap_or_default());
         } else {
-            for statement in statements {
+            for statement in statements.into_iter().chain([last]) {
                 sql.push_str(statement.sql.trim_end().trim_end_matches(';'));
                 sql.push_str(";\n");
                 values.extend(statement.values.map(|v| v.0).unwrap_or_default());

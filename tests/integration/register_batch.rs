@@ -2,6 +2,7 @@
 //! the instance's writer in one transaction, in order, and each caller gets
 //! its own outcome; a failing one is rolled back alone.
 use anmalan::db::entities::{event, form_submission, invitation, registration};
+use anmalan::db::events;
 use anmalan::domain::registration::{CONSENT_GIVEN, NewRegistration, RegistrationForm};
 use anmalan::domain::token::SubmissionKey;
 use anmalan::i18n::Locale;
@@ -32,12 +33,7 @@ async fn a_batch_mixes_confirmed_waitlisted_duplicate_and_failing_registrations(
     let app = TestApp::spawn().await;
     let db = &app.state.db;
     app.create_event(&seminar("grupp", Some(2))).await;
-    let event = event::Entity::find()
-        .filter(event::Column::Slug.eq("grupp"))
-        .one(db)
-        .await
-        .unwrap()
-        .unwrap();
+    let event = events::find_by_slug(db, "grupp").await.unwrap().unwrap();
     let now = Utc::now();
 
     let anna = person("Anna Andersson", "anna@example.org");
@@ -174,12 +170,7 @@ async fn concurrent_callers_share_batches_and_capacity_holds() {
     let app = TestApp::spawn().await;
     let db = &app.state.db;
     app.create_event(&seminar("skaran", Some(30))).await;
-    let event = event::Entity::find()
-        .filter(event::Column::Slug.eq("skaran"))
-        .one(db)
-        .await
-        .unwrap()
-        .unwrap();
+    let event = events::find_by_slug(db, "skaran").await.unwrap().unwrap();
     let people: Vec<NewRegistration> = (0..100)
         .map(|i| person(&format!("Person {i}"), &format!("p{i}@example.org")))
         .collect();

@@ -180,7 +180,7 @@ pub async fn add(
 pub async fn first(
     txn: &impl ConnectionTrait,
     registration_id: Uuid,
-    status: RegistrationStatus,
+    registration_status: RegistrationStatus,
     items: &[i32],
     now: DateTime<Utc>,
 ) -> Result<Option<sea_orm::InsertMany<registration_choice::ActiveModel>>, DbErr> {
@@ -193,7 +193,7 @@ pub async fn first(
     db::lock_items(txn, &items).await?;
     let mut rows = Vec::with_capacity(items.len());
     for item_id in items {
-        let (status, order) = start(txn, status, item_id).await?;
+        let (status, order) = start(txn, registration_status, item_id).await?;
         rows.push(registration_choice::ActiveModel {
             registration_id: Set(registration_id),
             item_id: Set(item_id),

@@ -324,7 +324,7 @@ async fn register_in(
         Affiliation::Organisation(name) => (None, Some(name.clone())),
     };
     let (status, waitlist_order) = seats::take(txn, event, municipality_code.as_deref()).await?;
-    let saved = registration::ActiveModel {
+    let active = registration::ActiveModel {
         id: Set(id),
         event_id: Set(event.id),
         name: Set(new.name.clone()),
@@ -364,9 +364,9 @@ async fn register_in(
     // SQLite). Answers, when there are any, are written between the row and
     // its email.
     let first_choices = choices::first(txn, id, status, &new.choices, now).await?;
-    let row = saved.clone().try_into_model()?;
+    let row = active.clone().try_into_model()?;
     let mut together = Together::new(txn);
-    together.push(&registration::Entity::insert(saved));
+    together.push(&registration::Entity::insert(active));
     together.push(&registrations::link_insert(id, &token, now));
     if let Some(insert) = &first_choices {
         together.push(insert);
