@@ -335,7 +335,7 @@ fn export(database_url: &str, dir: &Path, rows: &mut Vec<Row>) {
         "seeded {COUNT} registrations in {:.1} s",
         seeded.elapsed().as_secs_f64()
     );
-    for (kind, target) in [("csv", "< 1 s"), ("xlsx", "< 5 s")] {
+    for (kind, target) in [("csv", "< 0.5 s"), ("xlsx", "< 2 s")] {
         let before = server.rss_kib();
         let pid = server.child.id();
         let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
