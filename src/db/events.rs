@@ -127,10 +127,22 @@ pub async fn next_waitlist_order(db: &impl ConnectionTrait, event_id: i32) -> Re
 /// Locks the event row until the transaction ends (PostgreSQL), so that a
 /// cancellation and a registration of the same event take turns.
 pub async fn lock(db: &impl ConnectionTrait, event_id: i32) -> Result<(), DbErr> {
-    if super::is_postgres(db) {
-        event::Entity::find_by_id(event_id)
+    lock_many(db, &[event_id]).await
+}
+
+/// Locks several event rows in one statement, in id order (so that two
+/// transactions locking overlapping sets cannot deadlock); PostgreSQL only,
+/// like [`lock`].
+pub async fn lock_many(db: &impl ConnectionTrait, event_ids: &[i32]) -> Result<(), DbErr> {
+    if super::is_postgres(db) && !event_ids.is_empty() {
+        event::Entity::find()
+            .select_only()
+            .column(event::Column::Id)
+            .filter(event::Column::Id.is_in(event_ids.iter().copied()))
+            .order_by_asc(event::Column::Id)
             .lock_exclusive()
-            .one(db)
+            .into_tuple::<i32>()
+            .all(db)
             .await?;
     }
     Ok(())

@@ -211,6 +211,15 @@ impl db::group::Job for Registering {
         i64::from(self.event.id)
     }
 
+    /// The batch's events, locked together before its first registration
+    /// (each registration writes only under its event's lock).
+    fn prepare<'a>(txn: &'a DatabaseTransaction, jobs: &'a [&'a Self]) -> db::group::Run<'a, ()> {
+        let mut events: Vec<i32> = jobs.iter().map(|job| job.event.id).collect();
+        events.sort_unstable();
+        events.dedup();
+        Box::pin(async move { events::lock_many(txn, &events).await })
+    }
+
     /// The confirmation is in the outbox: wake the mail worker.
     fn committed(&self) {
         crate::mail::wake::wake();
@@ -263,11 +272,10 @@ async fn register_in(
     options: RegisterOptions<'_>,
     look_first: bool,
 ) -> Result<RegisterOutcome, DbErr> {
-    // Locks in one order on every path: the event, then its items by id.
-    // First of all, so that every row a registration writes is written
-    // under its event's lock (a batch holds its locks to its commit, and
-    // takes its events in id order).
-    events::lock(txn, event.id).await?;
+    // The event is already locked (`Registering::prepare`, for the whole
+    // batch, before any job): every row a registration writes is written
+    // under its event's lock, and locks go in one order on every path, the
+    // events by id, then their items by id.
 
     // Claim the submission key first, already naming the registration it
     // will make (there is no foreign key; if anything fails, the whole
