@@ -870,7 +870,7 @@ fn register(
         )
     } else {
         (
-            "SQLite ≥ 2,000/s, p99 < 25 ms; PostgreSQL ≥ 1,500/s".to_owned(),
+            "≥ 50% of the commit limit (stretch: > 100%), p99 < 25 ms".to_owned(),
             format!(
                 "{:.0}% of {commit_limit:.0} commits/s",
                 100.0 * measured.rate() / commit_limit
@@ -928,7 +928,7 @@ fn register(
             "{:.1} s ({delivered_at_end} of {expected})",
             drained.as_secs_f64()
         ),
-        target: "< 5 s".into(),
+        target: "< 1 s".into(),
         limit: "–".into(),
     });
     measured.rate()

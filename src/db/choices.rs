@@ -30,21 +30,33 @@ pub async fn lock_items(db: &impl ConnectionTrait, item_ids: &[i32]) -> Result<(
 
 /// Takes one seat of an item if one is free.
 pub async fn try_take_item_seat(db: &impl ConnectionTrait, item_id: i32) -> Result<bool, DbErr> {
-    let result = programme_item::Entity::update_many()
+    Ok(!try_take_item_seats(db, &[item_id]).await?.is_empty())
+}
+
+/// Takes one seat of each of `item_ids` that has one free, in one
+/// statement; returns the ids that got one.
+pub async fn try_take_item_seats(
+    db: &impl ConnectionTrait,
+    item_ids: &[i32],
+) -> Result<Vec<i32>, DbErr> {
+    if item_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let taken = programme_item::Entity::update_many()
         .col_expr(
             programme_item::Column::ConfirmedCount,
             Expr::col(programme_item::Column::ConfirmedCount).add(1),
         )
-        .filter(programme_item::Column::Id.eq(item_id))
+        .filter(programme_item::Column::Id.is_in(item_ids.iter().copied()))
         .filter(
             programme_item::Column::Capacity
                 .is_null()
                 .or(Expr::col(programme_item::Column::ConfirmedCount)
                     .lt(Expr::col(programme_item::Column::Capacity))),
         )
-        .exec(db)
+        .exec_with_returning(db)
         .await?;
-    Ok(result.rows_affected == 1)
+    Ok(taken.into_iter().map(|item| item.id).collect())
 }
 
 /// Gives an item seat back.
@@ -67,21 +79,33 @@ pub async fn next_item_waitlist_order(
     db: &impl ConnectionTrait,
     item_id: i32,
 ) -> Result<i32, DbErr> {
-    programme_item::Entity::update_many()
+    next_item_waitlist_orders(db, &[item_id])
+        .await?
+        .remove(&item_id)
+        .ok_or_else(|| DbErr::RecordNotFound(format!("programme item {item_id}")))
+}
+
+/// The next place in the queue of each of `item_ids`, in one statement, by
+/// item id.
+pub async fn next_item_waitlist_orders(
+    db: &impl ConnectionTrait,
+    item_ids: &[i32],
+) -> Result<std::collections::HashMap<i32, i32>, DbErr> {
+    if item_ids.is_empty() {
+        return Ok(std::collections::HashMap::new());
+    }
+    let counted = programme_item::Entity::update_many()
         .col_expr(
             programme_item::Column::WaitlistCounter,
             Expr::col(programme_item::Column::WaitlistCounter).add(1),
         )
-        .filter(programme_item::Column::Id.eq(item_id))
-        .exec(db)
+        .filter(programme_item::Column::Id.is_in(item_ids.iter().copied()))
+        .exec_with_returning(db)
         .await?;
-    let counter: Option<i32> = programme_item::Entity::find_by_id(item_id)
-        .select_only()
-        .column(programme_item::Column::WaitlistCounter)
-        .into_tuple()
-        .one(db)
-        .await?;
-    counter.ok_or_else(|| DbErr::RecordNotFound(format!("programme item {item_id}")))
+    Ok(counted
+        .into_iter()
+        .map(|item| (item.id, item.waitlist_counter))
+        .collect())
 }
 
 /// The choices of one registration that are still chosen, by item id.

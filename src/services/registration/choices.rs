@@ -191,9 +191,32 @@ pub async fn first(
     items.sort_unstable();
     items.dedup();
     db::lock_items(txn, &items).await?;
+    // All seats in one statement, then all queue places of the full items
+    // in another (none when every item had a seat), instead of one or two
+    // statements per item.
+    let (seated, mut queued) = if registration_status == RegistrationStatus::Confirmed {
+        let seated = db::try_take_item_seats(txn, &items).await?;
+        let full: Vec<i32> = items
+            .iter()
+            .copied()
+            .filter(|id| !seated.contains(id))
+            .collect();
+        (seated, db::next_item_waitlist_orders(txn, &full).await?)
+    } else {
+        Default::default()
+    };
     let mut rows = Vec::with_capacity(items.len());
     for item_id in items {
-        let (status, order) = start(txn, registration_status, item_id).await?;
+        let (status, order) = if registration_status != RegistrationStatus::Confirmed {
+            (ChoiceStatus::Pending, None)
+        } else if seated.contains(&item_id) {
+            (ChoiceStatus::Confirmed, None)
+        } else {
+            let order = queued
+                .remove(&item_id)
+                .ok_or_else(|| DbErr::RecordNotFound(format!("programme item {item_id}")))?;
+            (ChoiceStatus::Waitlisted, Some(order))
+        };
         rows.push(registration_choice::ActiveModel {
             registration_id: Set(registration_id),
             item_id: Set(item_id),
