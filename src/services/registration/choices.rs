@@ -173,10 +173,11 @@ pub async fn add(
 }
 
 /// The first choices of a registration about to be made (it has no choice
-/// rows yet): each takes a seat or a place in its item's queue, in item id
-/// order after locking the items. Returns the one `INSERT` of all the rows
-/// (None without choices), for the caller to run after the registration's
-/// own row ([`crate::db::Together`]). The event row must be locked already.
+/// rows yet): each takes a seat or a place in its item's queue. Returns the
+/// one `INSERT` of all the rows (None without choices), for the caller to
+/// run after the registration's own row ([`crate::db::Together`]). The
+/// event row and the items must be locked already (the group writer locks
+/// a batch's items before its first registration).
 pub async fn first(
     txn: &impl ConnectionTrait,
     registration_id: Uuid,
@@ -190,7 +191,6 @@ pub async fn first(
     let mut items = items.to_vec();
     items.sort_unstable();
     items.dedup();
-    db::lock_items(txn, &items).await?;
     // All seats in one statement, then all queue places of the full items
     // in another (none when every item had a seat), instead of one or two
     // statements per item.

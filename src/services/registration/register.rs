@@ -211,13 +211,24 @@ impl db::group::Job for Registering {
         i64::from(self.event.id)
     }
 
-    /// The batch's events, locked together before its first registration
-    /// (each registration writes only under its event's lock).
+    /// The batch's events, then the programme items its registrations
+    /// chose, each set locked in one statement before the first
+    /// registration (each registration writes only under its event's lock;
+    /// every path locks events before items, both by id).
     fn prepare<'a>(txn: &'a DatabaseTransaction, jobs: &'a [&'a Self]) -> db::group::Run<'a, ()> {
         let mut events: Vec<i32> = jobs.iter().map(|job| job.event.id).collect();
         events.sort_unstable();
         events.dedup();
-        Box::pin(async move { events::lock_many(txn, &events).await })
+        let mut items: Vec<i32> = jobs
+            .iter()
+            .flat_map(|job| job.new.choices.iter().copied())
+            .collect();
+        items.sort_unstable();
+        items.dedup();
+        Box::pin(async move {
+            events::lock_many(txn, &events).await?;
+            db::choices::lock_items(txn, &items).await
+        })
     }
 
     /// The confirmation is in the outbox: wake the mail worker.
