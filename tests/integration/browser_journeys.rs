@@ -436,11 +436,22 @@ async fn an_organiser_creates_publishes_exports_and_checks_in_on_a_phone() {
             .filter_map(Result::ok)
             .map(|e| e.path())
             .collect();
-        if files
+        // Chromium reserves a download's name with an empty file and
+        // writes to a `.crdownload` beside it, renamed over it at the end:
+        // both files are there once nothing is in progress and neither is
+        // empty.
+        let done: Vec<_> = files
             .iter()
             .filter(|p| p.extension().is_some_and(|e| e == "csv" || e == "xlsx"))
-            .count()
-            == 2
+            .collect();
+        let in_progress = files
+            .iter()
+            .any(|p| p.extension().is_some_and(|e| e == "crdownload"));
+        if done.len() == 2
+            && !in_progress
+            && done
+                .iter()
+                .all(|p| std::fs::metadata(p).is_ok_and(|m| m.len() > 0))
         {
             break;
         }
