@@ -73,20 +73,8 @@ pub async fn release_item_seat(db: &impl ConnectionTrait, item_id: i32) -> Resul
     Ok(())
 }
 
-/// Issues the next number in an item's queue (unique and increasing, as the
-/// event's).
-pub async fn next_item_waitlist_order(
-    db: &impl ConnectionTrait,
-    item_id: i32,
-) -> Result<i32, DbErr> {
-    next_item_waitlist_orders(db, &[item_id])
-        .await?
-        .remove(&item_id)
-        .ok_or_else(|| DbErr::RecordNotFound(format!("programme item {item_id}")))
-}
-
-/// The next place in the queue of each of `item_ids`, in one statement, by
-/// item id.
+/// Issues the next number in the queue of each of `item_ids` (unique and
+/// increasing per item, as the event's), in one statement, by item id.
 pub async fn next_item_waitlist_orders(
     db: &impl ConnectionTrait,
     item_ids: &[i32],

@@ -95,33 +95,42 @@ pub async fn offers(txn: &impl ConnectionTrait, event_id: i32) -> Result<Vec<Off
         .collect())
 }
 
-/// A seat of an item, or the next place in its queue.
-async fn take_item(
-    txn: &impl ConnectionTrait,
-    item_id: i32,
-) -> Result<(ChoiceStatus, Option<i32>), DbErr> {
-    if db::try_take_item_seat(txn, item_id).await? {
-        Ok((ChoiceStatus::Confirmed, None))
-    } else {
-        Ok((
-            ChoiceStatus::Waitlisted,
-            Some(db::next_item_waitlist_order(txn, item_id).await?),
-        ))
-    }
-}
-
-/// Where a new choice starts for a registration in `status`: a seat or the
-/// queue when it holds an event seat, pending while it waits for one.
+/// Where new choices of `items` start for a registration in `status`, in
+/// the order of `items`: a seat or the item's queue when it holds an event
+/// seat (all seats in one statement, then the queue places of the full
+/// items in one more), pending while it waits for one. The items must be
+/// locked already.
 async fn start(
     txn: &impl ConnectionTrait,
     status: RegistrationStatus,
-    item_id: i32,
-) -> Result<(ChoiceStatus, Option<i32>), DbErr> {
-    if status == RegistrationStatus::Confirmed {
-        take_item(txn, item_id).await
-    } else {
-        Ok((ChoiceStatus::Pending, None))
+    items: &[i32],
+) -> Result<Vec<(ChoiceStatus, Option<i32>)>, DbErr> {
+    if status != RegistrationStatus::Confirmed {
+        return Ok(items
+            .iter()
+            .map(|_| (ChoiceStatus::Pending, None))
+            .collect());
     }
+    let seated = db::try_take_item_seats(txn, items).await?;
+    let full: Vec<i32> = items
+        .iter()
+        .copied()
+        .filter(|id| !seated.contains(id))
+        .collect();
+    let mut queued = db::next_item_waitlist_orders(txn, &full).await?;
+    items
+        .iter()
+        .map(|item_id| {
+            if seated.contains(item_id) {
+                Ok((ChoiceStatus::Confirmed, None))
+            } else {
+                let order = queued
+                    .remove(item_id)
+                    .ok_or_else(|| DbErr::RecordNotFound(format!("programme item {item_id}")))?;
+                Ok((ChoiceStatus::Waitlisted, Some(order)))
+            }
+        })
+        .collect()
 }
 
 /// Records new choices of `items` (ids of the registration's event, checked
@@ -145,8 +154,8 @@ pub async fn add(
         .filter(registration_choice::Column::RegistrationId.eq(registration.id))
         .all(txn)
         .await?;
-    for item_id in items {
-        let (status, order) = start(txn, registration.status, item_id).await?;
+    let starts = start(txn, registration.status, &items).await?;
+    for (item_id, (status, order)) in items.into_iter().zip(starts) {
         match existing.iter().find(|c| c.item_id == item_id) {
             Some(row) if row.status.chosen() => {}
             Some(row) => {
@@ -191,32 +200,9 @@ pub async fn first(
     let mut items = items.to_vec();
     items.sort_unstable();
     items.dedup();
-    // All seats in one statement, then all queue places of the full items
-    // in another (none when every item had a seat), instead of one or two
-    // statements per item.
-    let (seated, mut queued) = if registration_status == RegistrationStatus::Confirmed {
-        let seated = db::try_take_item_seats(txn, &items).await?;
-        let full: Vec<i32> = items
-            .iter()
-            .copied()
-            .filter(|id| !seated.contains(id))
-            .collect();
-        (seated, db::next_item_waitlist_orders(txn, &full).await?)
-    } else {
-        Default::default()
-    };
+    let starts = start(txn, registration_status, &items).await?;
     let mut rows = Vec::with_capacity(items.len());
-    for item_id in items {
-        let (status, order) = if registration_status != RegistrationStatus::Confirmed {
-            (ChoiceStatus::Pending, None)
-        } else if seated.contains(&item_id) {
-            (ChoiceStatus::Confirmed, None)
-        } else {
-            let order = queued
-                .remove(&item_id)
-                .ok_or_else(|| DbErr::RecordNotFound(format!("programme item {item_id}")))?;
-            (ChoiceStatus::Waitlisted, Some(order))
-        };
+    for (item_id, (status, order)) in items.into_iter().zip(starts) {
         rows.push(registration_choice::ActiveModel {
             registration_id: Set(registration_id),
             item_id: Set(item_id),
@@ -246,8 +232,8 @@ pub async fn seat_pending(
         .collect();
     let ids: Vec<i32> = pending.iter().map(|c| c.item_id).collect();
     db::lock_items(txn, &ids).await?;
-    for choice in pending {
-        let (status, order) = take_item(txn, choice.item_id).await?;
+    let starts = start(txn, RegistrationStatus::Confirmed, &ids).await?;
+    for (choice, (status, order)) in pending.into_iter().zip(starts) {
         db::set_status(txn, &choice, status, order, false, now).await?;
     }
     Ok(())
