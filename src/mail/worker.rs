@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use chrono::Utc;
+use futures_util::StreamExt;
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use tokio::sync::watch;
 
@@ -20,8 +21,8 @@ use crate::db::entities::{
 use crate::db::registrations;
 use crate::domain::status::MessageKind;
 
-/// How many rows one claim takes. The sends of a batch run concurrently
-/// (over at most `mail.pool_size` SMTP connections). A batch's claim and
+/// How many rows one claim takes. The sends of a batch run concurrently,
+/// at most `mail.pool_size` at a time (one SMTP connection each). A batch's claim and
 /// its record are write transactions, which under load wait for their turn
 /// behind the registrations' (on SQLite); a large batch keeps that wait a
 /// small part of each email (64 delivered fewer emails per second than the
@@ -83,17 +84,36 @@ pub async fn deliver_due(
         .map(|row| serde_json::from_str(&row.payload))
         .collect();
     let batch = Batch::load(db, payloads.iter().filter_map(|p| p.as_ref().ok())).await?;
-    let sends = claimed.iter().zip(&payloads).map(|(row, payload)| {
-        let batch = &batch;
-        async move {
-            let outcome = match payload {
-                Ok(payload) => attempt(db, settings, transport, batch, row, payload).await,
-                Err(err) => Outcome::Failed(format!("payload: {err}")),
-            };
-            (row, outcome)
-        }
-    });
-    let outcomes = futures_util::future::join_all(sends).await;
+    // Collected first: a stream over a borrowing closure is not `Send`
+    // for every lifetime, which the spawned worker needs.
+    let sends: Vec<_> = claimed
+        .iter()
+        .zip(&payloads)
+        .map(|(row, payload)| {
+            let batch = &batch;
+            async move {
+                let outcome = match payload {
+                    Ok(payload) => attempt(db, settings, transport, batch, row, payload).await,
+                    Err(err) => Outcome::Failed(format!("payload: {err}")),
+                };
+                // lettre hands a used connection back to its pool in a task
+                // of its own: let that run before the next send asks the
+                // pool, or the next send opens a new connection.
+                tokio::task::yield_now().await;
+                (row, outcome)
+            }
+        })
+        .collect();
+    // At most `mail.pool_size` sends at once: each holds one SMTP
+    // connection, which goes back to lettre's pool for the next send. With
+    // more at once, lettre opens a connection for every send it cannot
+    // serve from the pool and closes all but `pool_size` of them afterwards
+    // (a connect, greeting and QUIT per email, and far more connections
+    // than the server was promised).
+    let outcomes: Vec<_> = futures_util::stream::iter(sends)
+        .buffered(settings.mail.pool_size.max(1) as usize)
+        .collect()
+        .await;
     // The SMTP server has the messages now: their results are kept and
     // written as soon as the database is back, before the leases would let
     // another worker send them again. Only a process that dies between the

@@ -303,3 +303,41 @@ async fn without_smtp_each_email_is_an_eml_file_with_a_working_invite() {
         "Industrikommunerna – Sveriges tillväxtmotor"
     );
 }
+
+/// A burst of emails goes out over at most `mail.pool_size` SMTP
+/// connections, reused from one email to the next: the worker sends at
+/// most that many at once, instead of opening (and then closing) a
+/// connection for every email of a batch.
+#[tokio::test]
+async fn a_burst_of_emails_uses_at_most_the_pooled_connections() {
+    let dir = tempfile::tempdir().unwrap();
+    // Each DATA takes a while, so the registrations committed meanwhile
+    // are claimed together and would all be sent at once.
+    let smtp = SmtpServer::start(free_port(), dir.path(), &["--delay-ms", "300"]).await;
+    let url = smtp.url();
+    let app = TestApp::spawn_with(&[
+        ("SMTP_URL", url.as_str()),
+        ("ANMALAN__MAIL__POOL_SIZE", "2"),
+        ("ANMALAN__MAIL__POLL_INTERVAL_MS", "100"),
+        ("ANMALAN__MAIL__TIMEOUT_SECS", "10"),
+    ])
+    .await;
+    app.create_event(&seminar("skur", Some(100))).await;
+
+    let people: Vec<(String, String)> = (0..12)
+        .map(|i| (format!("Person {i}"), format!("person{i}@example.org")))
+        .collect();
+    let posts = people
+        .iter()
+        .map(|(name, email)| app.register("skur", name, email));
+    for posted in futures::future::join_all(posts).await {
+        assert_eq!(posted.status, 303, "{}", posted.body);
+    }
+    let mails = wait_for_messages(dir.path(), 12, 60).await;
+    assert_eq!(mails.len(), 12);
+    let connections = smtp_connections(dir.path());
+    assert!(
+        (1..=2).contains(&connections),
+        "12 emails over {connections} SMTP connections, with a pool of 2"
+    );
+}

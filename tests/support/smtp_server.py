@@ -2,7 +2,8 @@
 
 Every accepted message is written to MAILDIR as <uuid>.eml (atomically:
 temporary file, then rename), so the tests can parse exactly what arrived;
-its envelope recipients (RCPT TO), one a line, go beside it in <uuid>.rcpt.
+its envelope recipients (RCPT TO), one a line, go beside it in <uuid>.rcpt,
+and the client's port (which SMTP connection carried it) in <uuid>.peer.
 Like many real servers it does not offer SMTPUTF8 unless asked. Faults and
 features are chosen on the command line:
 
@@ -41,6 +42,8 @@ class Handler:
         stem = str(uuid.uuid4())
         with open(os.path.join(self.maildir, stem + ".rcpt"), "w", encoding="utf-8") as f:
             f.write("\n".join(envelope.rcpt_tos) + "\n")
+        with open(os.path.join(self.maildir, stem + ".peer"), "w", encoding="utf-8") as f:
+            f.write(f"{session.peer[1]}\n")
         name = stem + ".eml"
         partial = os.path.join(self.maildir, "." + name + ".partial")
         with open(partial, "wb") as f:

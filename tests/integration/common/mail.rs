@@ -139,6 +139,24 @@ pub fn envelope_recipients(maildir: &Path) -> Vec<String> {
     recipients
 }
 
+/// How many SMTP connections carried the messages in a maildir (the
+/// client ports the server saw).
+pub fn smtp_connections(maildir: &Path) -> usize {
+    let ports: std::collections::BTreeSet<String> = std::fs::read_dir(maildir)
+        .map(|dir| {
+            dir.filter_map(Result::ok)
+                .map(|e| e.path())
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default()
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "peer"))
+        .filter_map(|p| std::fs::read_to_string(p).ok())
+        .map(|port| port.trim().to_owned())
+        .collect();
+    ports.len()
+}
+
 /// Waits until at least `count` messages arrived (at most `seconds`).
 pub async fn wait_for_messages(maildir: &Path, count: usize, seconds: u64) -> Vec<Email> {
     let deadline = Instant::now() + Duration::from_secs(seconds);
