@@ -60,6 +60,12 @@ impl Server {
             .env("ANMALAN__RATE_LIMIT__REGISTRATIONS_PER_MINUTE", "0")
             .env("ANMALAN__RATE_LIMIT__LOGINS_PER_MINUTE", "0")
             .env("ANMALAN__RATE_LIMIT__API_PER_MINUTE", "0")
+            // The local SMTP sink takes any number of connections. lettre
+            // 0.11.23 leaves Nagle's algorithm on, so each email waits up
+            // to 40 ms for the sink's delayed ACK: at most `pool_size`
+            // emails are sent at once, and 64 of them keep up with the
+            // register load (the default of 4 suits a real relay's limit).
+            .env("ANMALAN__MAIL__POOL_SIZE", "64")
             .stdout(Stdio::null())
             .stderr(Stdio::null());
         for (k, v) in extra {
