@@ -22,8 +22,8 @@ use crate::db::registrations;
 use crate::domain::status::MessageKind;
 
 /// How many rows one claim takes. The sends of a batch run concurrently,
-/// at most `mail.pool_size` at a time (one SMTP connection each). A batch's claim and
-/// its record are write transactions, which under load wait for their turn
+/// at most `mail.pool_size` at a time (one SMTP connection each). A batch's
+/// claim and its record are write transactions, which under load wait for their turn
 /// behind the registrations' (on SQLite); a large batch keeps that wait a
 /// small part of each email (64 delivered fewer emails per second than the
 /// bench's registrations came in).
@@ -96,22 +96,20 @@ pub async fn deliver_due(
                     Ok(payload) => attempt(db, settings, transport, batch, row, payload).await,
                     Err(err) => Outcome::Failed(format!("payload: {err}")),
                 };
-                // lettre hands a used connection back to its pool in a task
-                // of its own: let that run before the next send asks the
-                // pool, or the next send opens a new connection.
+                // lettre returns the connection to its pool in a task of
+                // its own: let it run before the next send asks for one.
                 tokio::task::yield_now().await;
                 (row, outcome)
             }
         })
         .collect();
-    // At most `mail.pool_size` sends at once: each holds one SMTP
-    // connection, which goes back to lettre's pool for the next send. With
-    // more at once, lettre opens a connection for every send it cannot
-    // serve from the pool and closes all but `pool_size` of them afterwards
-    // (a connect, greeting and QUIT per email, and far more connections
-    // than the server was promised).
+    // At most `mail.pool_size` sends at once (the settings refuse 0), each
+    // on a connection reused from lettre's pool. With more at once, lettre
+    // opens a connection for every send its pool cannot serve and closes
+    // all but `pool_size` afterwards: far more connections than the server
+    // was promised, and a connect and QUIT per email.
     let outcomes: Vec<_> = futures_util::stream::iter(sends)
-        .buffered(settings.mail.pool_size.max(1) as usize)
+        .buffered(settings.mail.pool_size as usize)
         .collect()
         .await;
     // The SMTP server has the messages now: their results are kept and

@@ -111,27 +111,28 @@ impl Drop for SmtpServer {
     }
 }
 
-/// Every message in a maildir, raw.
-pub fn received(maildir: &Path) -> Vec<Vec<u8>> {
+/// The files of a maildir with extension `ext`, sorted by name.
+fn files_with(maildir: &Path, ext: &str) -> Vec<std::path::PathBuf> {
     let mut files: Vec<_> = std::fs::read_dir(maildir)
         .map(|dir| dir.filter_map(Result::ok).map(|e| e.path()).collect())
         .unwrap_or_default();
-    files.retain(|p| p.extension().is_some_and(|e| e == "eml"));
+    files.retain(|p| p.extension().is_some_and(|e| e == ext));
     files.sort();
-    files.iter().filter_map(|p| std::fs::read(p).ok()).collect()
+    files
+}
+
+/// Every message in a maildir, raw.
+pub fn received(maildir: &Path) -> Vec<Vec<u8>> {
+    files_with(maildir, "eml")
+        .iter()
+        .filter_map(|p| std::fs::read(p).ok())
+        .collect()
 }
 
 /// The envelope recipients (RCPT TO) of every message in a maildir.
 pub fn envelope_recipients(maildir: &Path) -> Vec<String> {
-    let mut recipients: Vec<String> = std::fs::read_dir(maildir)
-        .map(|dir| {
-            dir.filter_map(Result::ok)
-                .map(|e| e.path())
-                .collect::<Vec<_>>()
-        })
-        .unwrap_or_default()
+    let mut recipients: Vec<String> = files_with(maildir, "rcpt")
         .iter()
-        .filter(|p| p.extension().is_some_and(|e| e == "rcpt"))
         .filter_map(|p| std::fs::read_to_string(p).ok())
         .flat_map(|text| text.lines().map(str::to_owned).collect::<Vec<_>>())
         .collect();
@@ -142,19 +143,12 @@ pub fn envelope_recipients(maildir: &Path) -> Vec<String> {
 /// How many SMTP connections carried the messages in a maildir (the
 /// client ports the server saw).
 pub fn smtp_connections(maildir: &Path) -> usize {
-    let ports: std::collections::BTreeSet<String> = std::fs::read_dir(maildir)
-        .map(|dir| {
-            dir.filter_map(Result::ok)
-                .map(|e| e.path())
-                .collect::<Vec<_>>()
-        })
-        .unwrap_or_default()
+    files_with(maildir, "peer")
         .iter()
-        .filter(|p| p.extension().is_some_and(|e| e == "peer"))
         .filter_map(|p| std::fs::read_to_string(p).ok())
         .map(|port| port.trim().to_owned())
-        .collect();
-    ports.len()
+        .collect::<std::collections::BTreeSet<_>>()
+        .len()
 }
 
 /// Waits until at least `count` messages arrived (at most `seconds`).
