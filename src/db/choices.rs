@@ -4,8 +4,8 @@
 //! confirm more than a capacity.
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use uuid::Uuid;
 
@@ -169,45 +169,14 @@ pub async fn set_status(
 }
 
 /// Takes a seat under the event's cap per municipality, if the
-/// municipality has one left: one statement that creates the counter row
-/// with the seat, or else counts the seat in it if under the cap
-/// (`INSERT … ON CONFLICT DO UPDATE … WHERE`, atomic like an update).
+/// municipality has one left (`seats::take_places`, for one).
 pub async fn try_take_municipality_seat(
     db: &impl ConnectionTrait,
     event_id: i32,
     code: &str,
     cap: i32,
 ) -> Result<bool, DbErr> {
-    use municipality_seat::Column;
-    if cap < 1 {
-        // Nothing to take; the counter row still exists afterwards.
-        municipality_seat::Entity::insert(municipality_seat::ActiveModel {
-            event_id: Set(event_id),
-            municipality_code: Set(code.to_owned()),
-            confirmed_count: Set(0),
-        })
-        .on_conflict_do_nothing_on([Column::EventId, Column::MunicipalityCode])
-        .exec_without_returning(db)
-        .await?;
-        return Ok(false);
-    }
-    let counter = Expr::col((municipality_seat::Entity, Column::ConfirmedCount));
-    let take = sea_orm::sea_query::Query::insert()
-        .into_table(municipality_seat::Entity)
-        .columns([
-            Column::EventId,
-            Column::MunicipalityCode,
-            Column::ConfirmedCount,
-        ])
-        .values_panic([event_id.into(), code.into(), 1.into()])
-        .on_conflict(
-            sea_orm::sea_query::OnConflict::columns([Column::EventId, Column::MunicipalityCode])
-                .value(Column::ConfirmedCount, counter.clone().add(1))
-                .action_and_where(counter.lt(cap))
-                .to_owned(),
-        )
-        .to_owned();
-    Ok(db.execute(&take).await?.rows_affected() == 1)
+    super::seats::take_places(db, event_id, code, 1, cap).await
 }
 
 /// Counts a confirmed member registration (without a cap to keep), so that

@@ -13,7 +13,10 @@
 //! The jobs run one after another on one connection, so each sees the
 //! writes of those before it (a capacity rule holds in order inside a
 //! batch), and on SQLite writers of this process queue here instead of in
-//! SQLite's busy handler.
+//! SQLite's busy handler. What the jobs of a transaction can do together
+//! is done once: [`Job::prepare`] takes it before the first job (locks,
+//! seats for the whole batch), each job gets it in turn ([`Job::Shared`]),
+//! and [`Job::finish`] settles it before the commit.
 //!
 //! A batch runs first without savepoints (the common case: every job
 //! succeeds, and a job costs only its own statements). If any job fails,
@@ -47,10 +50,20 @@ pub trait Job: Send + Sync + 'static {
     /// What the caller gets back.
     type Output: Send + 'static;
 
+    /// What the jobs of one transaction share: made by [`Job::prepare`],
+    /// handed to each job in turn, and settled by [`Job::finish`] before
+    /// the commit. A job run in a savepoint gets it back as it was before
+    /// the job if the job is rolled back.
+    type Shared: Clone + Send + Sync + 'static;
+
     /// Does the work inside `txn` (the batch's transaction or a savepoint
     /// in it), without committing. Must be repeatable: a run whose batch
     /// was rolled back is run again.
-    fn run<'a>(&'a self, txn: &'a DatabaseTransaction) -> Run<'a, Self::Output>;
+    fn run<'a>(
+        &'a self,
+        txn: &'a DatabaseTransaction,
+        shared: &'a mut Self::Shared,
+    ) -> Run<'a, Self::Output>;
 
     /// Whether a run that failed with `err` is tried once more.
     fn retries_on(&self, _err: &DbErr) -> bool {
@@ -69,14 +82,17 @@ pub trait Job: Send + Sync + 'static {
 
     /// Runs once at the start of each transaction of a batch, before its
     /// jobs (and outside their savepoints, so what it takes holds for all
-    /// of them): the locks the batch's jobs need, taken in one round trip
-    /// instead of one per job.
-    fn prepare<'a>(_txn: &'a DatabaseTransaction, _jobs: &'a [&'a Self]) -> Run<'a, ()>
+    /// of them): the locks the batch's jobs need, and whatever they can
+    /// take together, in a few statements instead of some for each job.
+    fn prepare<'a>(txn: &'a DatabaseTransaction, jobs: &'a [&'a Self]) -> Run<'a, Self::Shared>
     where
-        Self: Sized,
-    {
-        Box::pin(async { Ok(()) })
-    }
+        Self: Sized;
+
+    /// Runs once after the last job of a transaction, before its commit:
+    /// gives back what [`Job::prepare`] took and no job used.
+    fn finish(txn: &DatabaseTransaction, shared: Self::Shared) -> Run<'_, ()>
+    where
+        Self: Sized;
 }
 
 struct Envelope<J: Job> {
@@ -259,15 +275,16 @@ async fn apply<J: Job>(
     jobs: &[&J],
 ) -> Result<Vec<Result<J::Output, DbErr>>, DbErr> {
     let txn = super::begin_write(db).await?;
-    J::prepare(&txn, jobs).await?;
+    let mut shared = J::prepare(&txn, jobs).await?;
     let mut outputs = Vec::with_capacity(jobs.len());
     for job in jobs {
-        match job.run(&txn).await {
+        match job.run(&txn, &mut shared).await {
             Ok(output) => outputs.push(Ok(output)),
             Err(_) => break,
         }
     }
     if outputs.len() == jobs.len() {
+        J::finish(&txn, shared).await?;
         txn.commit().await?;
         return Ok(outputs);
     }
@@ -275,31 +292,36 @@ async fn apply<J: Job>(
     txn.rollback().await?;
     drop(outputs);
     let txn = super::begin_write(db).await?;
-    J::prepare(&txn, jobs).await?;
+    let mut shared = J::prepare(&txn, jobs).await?;
     let mut outputs = Vec::with_capacity(jobs.len());
     for job in jobs {
-        outputs.push(in_savepoint(&txn, *job).await?);
+        outputs.push(in_savepoint(&txn, *job, &mut shared).await?);
     }
+    J::finish(&txn, shared).await?;
     txn.commit().await?;
     Ok(outputs)
 }
 
-/// Runs one job in a savepoint of `txn`: rolled back alone if it fails, and
-/// once more if its error calls for it.
+/// Runs one job in a savepoint of `txn`: rolled back alone if it fails
+/// (with what it changed of `shared`), and once more if its error calls
+/// for it.
 async fn in_savepoint<J: Job>(
     txn: &DatabaseTransaction,
     job: &J,
+    shared: &mut J::Shared,
 ) -> Result<Result<J::Output, DbErr>, DbErr> {
     let mut tried = false;
     loop {
         let savepoint = txn.begin().await?;
-        match job.run(&savepoint).await {
+        let before = shared.clone();
+        match job.run(&savepoint, shared).await {
             Ok(output) => {
                 savepoint.commit().await?;
                 return Ok(Ok(output));
             }
             Err(err) => {
                 savepoint.rollback().await?;
+                *shared = before;
                 if !tried && job.retries_on(&err) {
                     tried = true;
                     continue;

@@ -7,6 +7,7 @@ pub mod events;
 pub mod group;
 pub mod questions;
 pub mod registrations;
+pub mod seats;
 pub mod writers;
 
 use std::str::FromStr;

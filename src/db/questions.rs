@@ -171,25 +171,7 @@ pub async fn replace_answers(
         .exec(db)
         .await?;
     for (question_id, value) in answers.iter().filter(|(id, _)| scope.contains(id)) {
-        let mut row = answer::ActiveModel {
-            registration_id: Set(registration_id),
-            question_id: Set(*question_id),
-            text_value: Set(None),
-            number_value: Set(None),
-            flag_value: Set(None),
-            date_value: Set(None),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
-        };
-        let mut options = Vec::new();
-        match value {
-            AnswerValue::Text(text) => row.text_value = Set(Some(text.clone())),
-            AnswerValue::Number(n) => row.number_value = Set(Some(*n)),
-            AnswerValue::Flag(flag) => row.flag_value = Set(Some(*flag)),
-            AnswerValue::Date(date) => row.date_value = Set(Some(*date)),
-            AnswerValue::Options(ids) => options.clone_from(ids),
-        }
+        let (row, options) = answer_row(registration_id, *question_id, value, now);
         let saved = answer::Entity::insert(row).exec(db).await?;
         for option_id in options {
             answer_option::Entity::insert(answer_option::ActiveModel {
@@ -201,6 +183,91 @@ pub async fn replace_answers(
         }
     }
     Ok(())
+}
+
+/// The row of one answer, and the options it chose.
+fn answer_row(
+    registration_id: Uuid,
+    question_id: i32,
+    value: &AnswerValue,
+    now: DateTime<Utc>,
+) -> (answer::ActiveModel, Vec<i32>) {
+    let mut row = answer::ActiveModel {
+        registration_id: Set(registration_id),
+        question_id: Set(question_id),
+        text_value: Set(None),
+        number_value: Set(None),
+        flag_value: Set(None),
+        date_value: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    let mut options = Vec::new();
+    match value {
+        AnswerValue::Text(text) => row.text_value = Set(Some(text.clone())),
+        AnswerValue::Number(n) => row.number_value = Set(Some(*n)),
+        AnswerValue::Flag(flag) => row.flag_value = Set(Some(*flag)),
+        AnswerValue::Date(date) => row.date_value = Set(Some(*date)),
+        AnswerValue::Options(ids) => options.clone_from(ids),
+    }
+    (row, options)
+}
+
+/// The answers of a registration about to be made (it has none yet), as
+/// statements for [`super::Together`], without a round trip each: all the
+/// answer rows in one `INSERT` (after the registration's row), and, when
+/// some answers chose options, one `INSERT … SELECT` of the chosen options
+/// that finds their answers' ids by the options' questions. That one reads
+/// the answer rows, so it runs after them, apart (on PostgreSQL the parts
+/// of one statement do not see each other's rows).
+pub fn first_answers(
+    registration_id: Uuid,
+    answers: &Answers,
+    now: DateTime<Utc>,
+) -> (
+    Option<sea_orm::InsertMany<answer::ActiveModel>>,
+    Option<sea_orm::sea_query::InsertStatement>,
+) {
+    use sea_orm::sea_query::{Expr, ExprTrait, Query};
+    let mut rows = Vec::with_capacity(answers.len());
+    let mut chosen = Vec::new();
+    for (question_id, value) in answers {
+        let (row, options) = answer_row(registration_id, *question_id, value, now);
+        rows.push(row);
+        chosen.extend(options);
+    }
+    if rows.is_empty() {
+        return (None, None);
+    }
+    let options = (!chosen.is_empty()).then(|| {
+        let pairs = Query::select()
+            .column((answer::Entity, answer::Column::Id))
+            .column((question_option::Entity, question_option::Column::Id))
+            .from(answer::Entity)
+            .inner_join(
+                question_option::Entity,
+                Expr::col((question_option::Entity, question_option::Column::QuestionId))
+                    .equals((answer::Entity, answer::Column::QuestionId)),
+            )
+            .and_where(
+                Expr::col((answer::Entity, answer::Column::RegistrationId)).eq(registration_id),
+            )
+            .and_where(
+                Expr::col((question_option::Entity, question_option::Column::Id)).is_in(chosen),
+            )
+            .to_owned();
+        Query::insert()
+            .into_table(answer_option::Entity)
+            .columns([
+                answer_option::Column::AnswerId,
+                answer_option::Column::OptionId,
+            ])
+            .select_from(pairs)
+            .expect("two columns for two columns")
+            .to_owned()
+    });
+    (Some(answer::Entity::insert_many(rows)), options)
 }
 
 /// How many answers a question has.

@@ -1,13 +1,14 @@
 //! Registration queries.
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 
 use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::Set;
 use uuid::Uuid;
 
-use super::entities::{manage_link, registration};
+use super::entities::{form_submission, manage_link, registration};
 use crate::domain::event::RegistrationStatus;
 use crate::domain::token::ManageToken;
 
@@ -141,4 +142,22 @@ pub async fn count_with_status(
 /// lower-cased with full Unicode folding.
 pub fn search_text(name: &str, email: &str, organisation: Option<&str>) -> String {
     format!("{name} {email} {}", organisation.unwrap_or_default()).to_lowercase()
+}
+
+/// Which of the submission keys (by their hashes) have been claimed.
+pub async fn claimed_keys(
+    db: &impl ConnectionTrait,
+    key_hashes: &[String],
+) -> Result<std::collections::HashSet<String>, DbErr> {
+    if key_hashes.is_empty() {
+        return Ok(Default::default());
+    }
+    let claimed: Vec<String> = form_submission::Entity::find()
+        .select_only()
+        .column(form_submission::Column::KeyHash)
+        .filter(form_submission::Column::KeyHash.is_in(key_hashes.iter().cloned()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(claimed.into_iter().collect())
 }

@@ -14,6 +14,7 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait
 use uuid::Uuid;
 
 use super::announce::{Change, Link, announce};
+use super::seats::Ahead;
 use crate::db::choices as db;
 use crate::db::entities::{programme_item, registration, registration_choice};
 use crate::domain::choice::{
@@ -98,12 +99,14 @@ pub async fn offers(txn: &impl ConnectionTrait, event_id: i32) -> Result<Vec<Off
 /// Where new choices of `items` start for a registration in `status`, in
 /// the order of `items`: a seat or the item's queue when it holds an event
 /// seat (all seats in one statement, then the queue places of the full
-/// items in one more), pending while it waits for one. The items must be
-/// locked already.
+/// items in one more), pending while it waits for one. The seats come from
+/// those a batch took `ahead` when there is one. The items must be locked
+/// already.
 async fn start(
     txn: &impl ConnectionTrait,
     status: RegistrationStatus,
     items: &[i32],
+    ahead: Option<&mut Ahead>,
 ) -> Result<Vec<(ChoiceStatus, Option<i32>)>, DbErr> {
     if status != RegistrationStatus::Confirmed {
         return Ok(items
@@ -111,7 +114,10 @@ async fn start(
             .map(|_| (ChoiceStatus::Pending, None))
             .collect());
     }
-    let seated = db::try_take_item_seats(txn, items).await?;
+    let seated = match ahead {
+        Some(ahead) => ahead.item_seats(txn, items).await?,
+        None => db::try_take_item_seats(txn, items).await?,
+    };
     let full: Vec<i32> = items
         .iter()
         .copied()
@@ -154,7 +160,7 @@ pub async fn add(
         .filter(registration_choice::Column::RegistrationId.eq(registration.id))
         .all(txn)
         .await?;
-    let starts = start(txn, registration.status, &items).await?;
+    let starts = start(txn, registration.status, &items, None).await?;
     for (item_id, (status, order)) in items.into_iter().zip(starts) {
         match existing.iter().find(|c| c.item_id == item_id) {
             Some(row) if row.status.chosen() => {}
@@ -186,9 +192,11 @@ pub async fn add(
 /// one `INSERT` of all the rows (None without choices), for the caller to
 /// run after the registration's own row ([`crate::db::Together`]). The
 /// event row and the items must be locked already (the group writer locks
-/// a batch's items before its first registration).
+/// a batch's items before its first registration, and takes their seats
+/// `ahead`).
 pub async fn first(
     txn: &impl ConnectionTrait,
+    ahead: &mut Ahead,
     registration_id: Uuid,
     registration_status: RegistrationStatus,
     items: &[i32],
@@ -200,7 +208,7 @@ pub async fn first(
     let mut items = items.to_vec();
     items.sort_unstable();
     items.dedup();
-    let starts = start(txn, registration_status, &items).await?;
+    let starts = start(txn, registration_status, &items, Some(ahead)).await?;
     let mut rows = Vec::with_capacity(items.len());
     for (item_id, (status, order)) in items.into_iter().zip(starts) {
         rows.push(registration_choice::ActiveModel {
@@ -232,7 +240,7 @@ pub async fn seat_pending(
         .collect();
     let ids: Vec<i32> = pending.iter().map(|c| c.item_id).collect();
     db::lock_items(txn, &ids).await?;
-    let starts = start(txn, RegistrationStatus::Confirmed, &ids).await?;
+    let starts = start(txn, RegistrationStatus::Confirmed, &ids, None).await?;
     for (choice, (status, order)) in pending.into_iter().zip(starts) {
         db::set_status(txn, &choice, status, order, false, now).await?;
     }

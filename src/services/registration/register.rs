@@ -1,13 +1,16 @@
 //! Registering for an event.
+use std::collections::HashSet;
+
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, DatabaseConnection, DatabaseTransaction, DbErr,
-    EntityTrait, TryInsertResult, TryIntoModel,
+    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    DbErr, EntityTrait, TryInsertResult, TryIntoModel,
 };
 use uuid::Uuid;
 
 use super::announce::{Change, announce_new};
 use super::organiser::Organiser;
+use super::seats::{Ahead, Demand};
 use super::{choices, manage, seats};
 use crate::db::entities::{event, form_submission, invitation, organiser, registration};
 use crate::db::{self, Together, events, registrations};
@@ -139,7 +142,7 @@ pub async fn register_with(
             delegation: options
                 .delegation
                 .map(|d| (d.id, d.contact_email.to_owned(), d.contact.to_owned())),
-            address_taken: Default::default(),
+            retried: Default::default(),
         },
     )
     .await
@@ -157,15 +160,32 @@ struct Registering {
     by_organiser: Option<(organiser::Model, Option<String>)>,
     /// The delegation's id, its contact's normalised address and label.
     delegation: Option<(Uuid, String, String)>,
-    /// Set when a try met the unique index of active addresses: the next
-    /// try looks the address up first (see [`register_in`]).
-    address_taken: std::sync::atomic::AtomicBool,
+    /// Set when a try met a unique index (of active addresses, or of
+    /// claimed keys): the next try claims its key alone and looks the
+    /// address up first (see [`register_in`]).
+    retried: std::sync::atomic::AtomicBool,
+}
+
+/// What the registrations of one batch share ([`db::group::Job::Shared`]).
+#[derive(Debug, Clone, Default)]
+struct Batch {
+    /// The seats taken ahead for the whole batch.
+    ahead: Ahead,
+    /// The submission keys (hashed) claimed before the batch began or by a
+    /// registration before in it: a registration under one of them is a
+    /// replay, and claims its key alone first to find what it made.
+    claimed: HashSet<String>,
 }
 
 impl db::group::Job for Registering {
     type Output = RegisterOutcome;
+    type Shared = Batch;
 
-    fn run<'a>(&'a self, txn: &'a DatabaseTransaction) -> db::group::Run<'a, RegisterOutcome> {
+    fn run<'a>(
+        &'a self,
+        txn: &'a DatabaseTransaction,
+        batch: &'a mut Batch,
+    ) -> db::group::Run<'a, RegisterOutcome> {
         let options = RegisterOptions {
             invitation: self.invitation.as_ref(),
             by_organiser: self.by_organiser.as_ref().map(|(account, via)| Organiser {
@@ -183,24 +203,26 @@ impl db::group::Job for Registering {
         };
         Box::pin(register_in(
             txn,
+            batch,
             &self.event,
             &self.new,
             &self.key,
             self.locale,
             self.now,
             options,
-            self.address_taken
-                .load(std::sync::atomic::Ordering::Relaxed),
+            self.retried.load(std::sync::atomic::Ordering::Relaxed),
         ))
     }
 
-    /// A registration for an address that already has an active one is
-    /// stopped by the unique index; tried again, it looks the address up
-    /// first and sends that registration's link.
+    /// A registration for an address that already has an active one, or
+    /// under a key another instance claimed meanwhile, is stopped by a
+    /// unique index; tried again, it claims its key alone and looks the
+    /// address up first, and so finds the replay or sends the existing
+    /// registration's link.
     fn retries_on(&self, err: &DbErr) -> bool {
         let taken = db::is_unique_violation(err);
         if taken {
-            self.address_taken
+            self.retried
                 .store(true, std::sync::atomic::Ordering::Relaxed);
         }
         taken
@@ -214,8 +236,13 @@ impl db::group::Job for Registering {
     /// The batch's events, then the programme items its registrations
     /// chose, each set locked in one statement before the first
     /// registration (each registration writes only under its event's lock;
-    /// every path locks events before items, both by id).
-    fn prepare<'a>(txn: &'a DatabaseTransaction, jobs: &'a [&'a Self]) -> db::group::Run<'a, ()> {
+    /// every path locks events before items, both by id); then the seats
+    /// and places they may take, taken ahead ([`Ahead`]), and which of
+    /// their keys were claimed before.
+    fn prepare<'a>(
+        txn: &'a DatabaseTransaction,
+        jobs: &'a [&'a Self],
+    ) -> db::group::Run<'a, Batch> {
         let mut events: Vec<i32> = jobs.iter().map(|job| job.event.id).collect();
         events.sort_unstable();
         events.dedup();
@@ -227,8 +254,25 @@ impl db::group::Job for Registering {
         items.dedup();
         Box::pin(async move {
             events::lock_many(txn, &events).await?;
-            db::choices::lock_items(txn, &items).await
+            db::choices::lock_items(txn, &items).await?;
+            let demand = jobs.iter().map(|job| Demand {
+                event: &job.event,
+                municipality: match &job.new.affiliation {
+                    Affiliation::Municipality(code) => Some(code.as_str()),
+                    Affiliation::Organisation(_) => None,
+                },
+                items: &job.new.choices,
+            });
+            let ahead = Ahead::take(txn, demand).await?;
+            let keys: Vec<String> = jobs.iter().map(|job| job.key.hash()).collect();
+            let claimed = registrations::claimed_keys(txn, &keys).await?;
+            Ok(Batch { ahead, claimed })
         })
+    }
+
+    /// What the batch took ahead and did not use goes back.
+    fn finish(txn: &DatabaseTransaction, batch: Batch) -> db::group::Run<'_, ()> {
+        Box::pin(batch.ahead.settle(txn))
     }
 
     /// The confirmation is in the outbox: wake the mail worker.
@@ -270,55 +314,67 @@ pub fn window_of(event: &event::Model, now: DateTime<Utc>) -> RegistrationWindow
 ///
 /// "One active registration per address" is kept by the unique index of
 /// active addresses: the insert of a second one fails, and its job is run
-/// again with `look_first`, which finds the first and sends its link. So
-/// the common case, a new address, costs no lookup.
+/// again (`retried`), which finds the first and sends its link. So the
+/// common case, a new address, costs no lookup.
 #[allow(clippy::too_many_arguments)]
 async fn register_in(
     txn: &DatabaseTransaction,
+    batch: &mut Batch,
     event: &event::Model,
     new: &NewRegistration,
     key: &SubmissionKey,
     locale: Locale,
     now: DateTime<Utc>,
     options: RegisterOptions<'_>,
-    look_first: bool,
+    retried: bool,
 ) -> Result<RegisterOutcome, DbErr> {
     // The event is already locked (`Registering::prepare`, for the whole
     // batch, before any job): every row a registration writes is written
     // under its event's lock, and locks go in one order on every path, the
-    // events by id, then their items by id.
+    // events by id, then their items by id. The seats the batch could take
+    // at once are in `batch.ahead`; the registration takes its own from there.
 
-    // Claim the submission key first, already naming the registration it
-    // will make (there is no foreign key; if anything fails, the whole
-    // transaction goes). On PostgreSQL a concurrent claim of the same key
-    // waits here for ours to commit, then finds it taken.
+    // The submission key is claimed with a row naming the registration it
+    // makes (there is no foreign key; if anything fails, the whole
+    // transaction goes). A new key, the common case, is claimed together
+    // with the registration's row, at no extra round trip: if another
+    // instance claimed it meanwhile, its unique index stops this try, and
+    // the next one comes here. A key claimed before (a replay), and every
+    // second try, is claimed alone first, to find what it made. On
+    // PostgreSQL a concurrent claim of the same key waits for ours to
+    // commit, then finds it taken.
     let id = Uuid::now_v7();
     let token = ManageToken::generate();
-    let claimed = form_submission::Entity::insert(form_submission::ActiveModel {
-        key_hash: Set(key.hash()),
+    let key_hash = key.hash();
+    let alone = retried || !batch.claimed.insert(key_hash.clone());
+    let claim = form_submission::ActiveModel {
+        key_hash: Set(key_hash.clone()),
         registration_id: Set(Some(id)),
         sealed_token: Set(Some(token.seal(key))),
         outcome: Set(SubmissionOutcome::Registered),
         created_at: Set(now),
-    })
-    .on_conflict_do_nothing()
-    .exec_without_returning(txn)
-    .await?;
-    if !matches!(claimed, TryInsertResult::Inserted(1)) {
-        let earlier = form_submission::Entity::find_by_id(key.hash())
-            .one(txn)
+    };
+    if alone {
+        let claimed = form_submission::Entity::insert(claim.clone())
+            .on_conflict_do_nothing()
+            .exec_without_returning(txn)
             .await?;
-        let repeated = earlier.and_then(|row| {
-            let token = ManageToken::unseal(row.sealed_token.as_deref()?, key)?;
-            Some(RegisterOutcome::Repeated {
-                id: row.registration_id?,
-                token,
-            })
-        });
-        return Ok(repeated.unwrap_or(RegisterOutcome::AlreadyRegistered));
+        if !matches!(claimed, TryInsertResult::Inserted(1)) {
+            let earlier = form_submission::Entity::find_by_id(key_hash)
+                .one(txn)
+                .await?;
+            let repeated = earlier.and_then(|row| {
+                let token = ManageToken::unseal(row.sealed_token.as_deref()?, key)?;
+                Some(RegisterOutcome::Repeated {
+                    id: row.registration_id?,
+                    token,
+                })
+            });
+            return Ok(repeated.unwrap_or(RegisterOutcome::AlreadyRegistered));
+        }
     }
 
-    let existing = if look_first {
+    let existing = if retried {
         registrations::find_active_by_email(txn, event.id, new.email.normalized()).await?
     } else {
         None
@@ -342,7 +398,8 @@ async fn register_in(
         Affiliation::Municipality(code) => (Some(code.clone()), None),
         Affiliation::Organisation(name) => (None, Some(name.clone())),
     };
-    let (status, waitlist_order) = seats::take(txn, event, municipality_code.as_deref()).await?;
+    let (status, waitlist_order) =
+        seats::take(txn, &mut batch.ahead, event, municipality_code.as_deref()).await?;
     let active = registration::ActiveModel {
         id: Set(id),
         event_id: Set(event.id),
@@ -378,23 +435,26 @@ async fn register_in(
             new.affiliation_organisation(),
         )),
     };
-    // The choices take their item seats first; then the row, its link, its
-    // choices and its email go to the database together (one round trip on
-    // SQLite). Answers, when there are any, are written between the row and
-    // its email.
-    let first_choices = choices::first(txn, id, status, &new.choices, now).await?;
+    // The choices take their item seats first; then the row, its key's
+    // claim, its link, its choices, its answers and its email go to the
+    // database together (one round trip on SQLite, one statement on
+    // PostgreSQL). The options its answers chose follow in one statement
+    // more, as they name the answers' rows.
+    let first_choices =
+        choices::first(txn, &mut batch.ahead, id, status, &new.choices, now).await?;
+    let (answers, chosen_options) = crate::db::questions::first_answers(id, &new.answers, now);
     let row = active.clone().try_into_model()?;
     let mut together = Together::new(txn);
     together.push(&registration::Entity::insert(active));
+    if !alone {
+        together.push(&form_submission::Entity::insert(claim));
+    }
     together.push(&registrations::link_insert(id, &token, now));
     if let Some(insert) = &first_choices {
         together.push(insert);
     }
-    let answered: std::collections::BTreeSet<i32> = new.answers.keys().copied().collect();
-    if !answered.is_empty() {
-        together.run(txn).await?;
-        crate::db::questions::replace_answers(txn, id, &answered, &new.answers, now).await?;
-        together = Together::new(txn);
+    if let Some(insert) = &answers {
+        together.push(insert);
     }
     let change = match options.delegation {
         Some(by) if by.contact_email != new.email.normalized() => Change::RegisteredBy {
@@ -414,6 +474,9 @@ async fn register_in(
         ));
     }
     together.run(txn).await?;
+    if let Some(insert) = &chosen_options {
+        txn.execute(insert).await?;
+    }
     mark_invitation_registered(txn, options.invitation, id, now).await?;
     Ok(RegisterOutcome::Registered { id, token })
 }
