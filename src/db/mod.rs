@@ -206,6 +206,8 @@ pub async fn ping(db: &DatabaseConnection) -> Result<(), DbErr> {
 pub struct Together {
     backend: DatabaseBackend,
     statements: Vec<sea_orm::Statement>,
+    /// Statements that read rows the others write.
+    after: Vec<sea_orm::Statement>,
 }
 
 impl Together {
@@ -213,6 +215,7 @@ impl Together {
         Self {
             backend: db.get_database_backend(),
             statements: Vec::new(),
+            after: Vec::new(),
         }
     }
 
@@ -221,10 +224,33 @@ impl Together {
         self.statements.push(query.build(self.backend));
     }
 
+    /// Adds a statement that reads rows the others write (an `INSERT …
+    /// SELECT`, say): on SQLite it runs after them in the same text; on
+    /// PostgreSQL, where the parts of one statement do not see each
+    /// other's rows, in one more round trip after them.
+    pub fn push_after(&mut self, statement: &impl sea_orm::StatementBuilder) {
+        self.after.push(statement.build(&self.backend));
+    }
+
     /// Runs every statement added.
     pub async fn run(self, db: &impl sea_orm::ConnectionTrait) -> Result<(), DbErr> {
         let backend = self.backend;
         let mut statements = self.statements;
+        let after = self.after;
+        if backend == DatabaseBackend::Postgres {
+            Self::run_statements(db, backend, statements).await?;
+            return Self::run_statements(db, backend, after).await;
+        }
+        statements.extend(after);
+        Self::run_statements(db, backend, statements).await
+    }
+
+    /// Runs `statements` in one round trip.
+    async fn run_statements(
+        db: &impl sea_orm::ConnectionTrait,
+        backend: DatabaseBackend,
+        mut statements: Vec<sea_orm::Statement>,
+    ) -> Result<(), DbErr> {
         let Some(last) = statements.pop() else {
             return Ok(());
         };

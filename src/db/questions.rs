@@ -61,17 +61,20 @@ pub async fn rows(db: &impl ConnectionTrait, event_id: i32) -> Result<Vec<questi
         .await
 }
 
-/// An event's questions with their options, in position order.
+/// An event's questions with their options, in position order (one query:
+/// every registration form reads them).
 pub async fn for_event(db: &impl ConnectionTrait, event_id: i32) -> Result<Vec<Question>, DbErr> {
-    let rows = rows(db, event_id).await?;
-    if rows.is_empty() {
-        return Ok(Vec::new());
-    }
-    let options = question_option::Entity::find()
-        .filter(question_option::Column::QuestionId.is_in(rows.iter().map(|q| q.id)))
+    let found = question::Entity::find()
+        .filter(question::Column::EventId.eq(event_id))
+        .order_by_asc(question::Column::Position)
+        .order_by_asc(question::Column::Id)
+        .find_with_related(question_option::Entity)
         .all(db)
         .await?;
-    Ok(rows.iter().map(|row| to_domain(row, &options)).collect())
+    Ok(found
+        .iter()
+        .map(|(row, options)| to_domain(row, options))
+        .collect())
 }
 
 /// A stored answer as a typed value.

@@ -58,6 +58,45 @@ async fn statements_sent_together_run_in_order_and_stop_at_the_first_error() {
     assert_eq!(count(db, "ok-").await, 3);
 }
 
+/// A statement pushed to run after the others sees their rows, on both
+/// databases (on PostgreSQL it is a second round trip: the parts of one
+/// statement cannot see each other's rows).
+#[tokio::test]
+async fn a_statement_sent_after_the_others_reads_their_rows() {
+    use sea_orm::sea_query::{Expr, ExprTrait, Query};
+    let app = TestApp::spawn().await;
+    let db = &app.state.db;
+    let txn = begin_write(db).await.unwrap();
+    let mut together = Together::new(&txn);
+    together.push(&submission("after-1"));
+    together.push(&submission("after-2"));
+    // Copies every `after-` row under a new key: only rows already written
+    // can be copied.
+    let copy = Query::insert()
+        .into_table(form_submission::Entity)
+        .columns([
+            form_submission::Column::KeyHash,
+            form_submission::Column::Outcome,
+            form_submission::Column::CreatedAt,
+        ])
+        .select_from(
+            Query::select()
+                .expr(Expr::cust("'copied-' || key_hash"))
+                .column(form_submission::Column::Outcome)
+                .column(form_submission::Column::CreatedAt)
+                .from(form_submission::Entity)
+                .and_where(Expr::col(form_submission::Column::KeyHash).like("after-%"))
+                .to_owned(),
+        )
+        .unwrap()
+        .to_owned();
+    together.push_after(&copy);
+    together.run(&txn).await.unwrap();
+    txn.commit().await.unwrap();
+    assert_eq!(count(db, "after-").await, 2);
+    assert_eq!(count(db, "copied-after-").await, 2);
+}
+
 /// A second writer of the same process waits for the first to commit and
 /// then writes (on SQLite it queues for the write connection; on
 /// PostgreSQL the two do not touch the same rows and both go ahead).

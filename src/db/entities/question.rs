@@ -30,6 +30,15 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(has_many = "super::question_option::Entity")]
+    Options,
+}
+
+impl Related<super::question_option::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Options.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

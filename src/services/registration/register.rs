@@ -3,8 +3,8 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    DbErr, EntityTrait, TryInsertResult, TryIntoModel,
+    ActiveModelTrait, ActiveValue::Set, DatabaseConnection, DatabaseTransaction, DbErr,
+    EntityTrait, TryInsertResult, TryIntoModel,
 };
 use uuid::Uuid;
 
@@ -438,8 +438,8 @@ async fn register_in(
     // The choices take their item seats first; then the row, its key's
     // claim, its link, its choices, its answers and its email go to the
     // database together (one round trip on SQLite, one statement on
-    // PostgreSQL). The options its answers chose follow in one statement
-    // more, as they name the answers' rows.
+    // PostgreSQL, where the options its answers chose follow in one
+    // statement more, as they name the answers' rows).
     let first_choices =
         choices::first(txn, &mut batch.ahead, id, status, &new.choices, now).await?;
     let (answers, chosen_options) = crate::db::questions::first_answers(id, &new.answers, now);
@@ -455,6 +455,9 @@ async fn register_in(
     }
     if let Some(insert) = &answers {
         together.push(insert);
+    }
+    if let Some(insert) = &chosen_options {
+        together.push_after(insert);
     }
     let change = match options.delegation {
         Some(by) if by.contact_email != new.email.normalized() => Change::RegisteredBy {
@@ -474,9 +477,6 @@ async fn register_in(
         ));
     }
     together.run(txn).await?;
-    if let Some(insert) = &chosen_options {
-        txn.execute(insert).await?;
-    }
     mark_invitation_registered(txn, options.invitation, id, now).await?;
     Ok(RegisterOutcome::Registered { id, token })
 }
