@@ -44,6 +44,7 @@ pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConn
         let pool = SqlitePoolOptions::new()
             .max_connections(settings.max_connections)
             .acquire_timeout(settings.acquire_timeout)
+            .after_connect(|conn, _| Box::pin(plans_ignore_bound_values(conn)))
             .connect_with(options.clone())
             .await?;
         let db = SqlxSqliteConnector::from_sqlx_sqlite_pool(pool);
@@ -54,6 +55,7 @@ pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConn
                 .min_connections(0)
                 .acquire_timeout(WRITE_QUEUE_TIMEOUT.max(settings.acquire_timeout))
                 .idle_timeout(Some(Duration::from_secs(60)))
+                .after_connect(|conn, _| Box::pin(plans_ignore_bound_values(conn)))
                 .connect_lazy_with(options);
             writers::register(&db, SqlxSqliteConnector::from_sqlx_sqlite_pool(writer));
         }
@@ -94,6 +96,36 @@ fn sqlite_without_memory_statistics() {
             tracing::debug!(code, "SQLite memory statistics stay on");
         }
     });
+}
+
+/// Makes a SQLite connection plan its statements without looking at the
+/// values bound to them (`SQLITE_DBCONFIG_ENABLE_QPSG`, the query planner
+/// stability guarantee). Otherwise SQLite reads a bound `LIMIT` (sea-orm's
+/// `one()` binds `LIMIT 1`) or a bound value compared with a partial
+/// index's condition while it plans, and then has to plan the statement
+/// again every time it is run with values bound anew, which sqlx does on
+/// every run: a profile of the register load had 5% of the server's time
+/// in `sqlite3Reprepare`. The one partial index (active addresses) is
+/// matched by a condition written into the query's text instead
+/// (`registrations::find_active_by_email`).
+async fn plans_ignore_bound_values(
+    conn: &mut sea_orm::sqlx::SqliteConnection,
+) -> Result<(), sea_orm::sqlx::Error> {
+    let mut handle = conn.lock_handle().await?;
+    // SAFETY: the handle is this connection's, locked for us; QPSG takes
+    // an int (1: on) and an optional int pointer for the new setting.
+    let code = unsafe {
+        libsqlite3_sys::sqlite3_db_config(
+            handle.as_raw_handle().as_ptr(),
+            libsqlite3_sys::SQLITE_DBCONFIG_ENABLE_QPSG,
+            std::ffi::c_int::from(1u8),
+            std::ptr::null_mut::<std::ffi::c_int>(),
+        )
+    };
+    if code != libsqlite3_sys::SQLITE_OK {
+        tracing::debug!(code, "SQLite plans with bound values");
+    }
+    Ok(())
 }
 
 /// How long a SQLite writer may wait for its turn on the write connection:
@@ -339,5 +371,31 @@ mod tests {
         // SAFETY: reads a counter; callable at any time.
         let used = unsafe { libsqlite3_sys::sqlite3_memory_used() };
         assert_eq!(used, 0, "SQLite's memory statistics are on");
+    }
+
+    /// Every connection of a SQLite pool plans without bound values.
+    #[tokio::test]
+    async fn sqlite_plans_without_bound_values() {
+        let dir = tempfile::tempdir().unwrap();
+        let settings = crate::config::DatabaseSettings {
+            url: format!("sqlite:{}", dir.path().join("q.db").display()).into(),
+            max_connections: 2,
+            acquire_timeout: std::time::Duration::from_secs(5),
+        };
+        let db = super::connect(&settings).await.unwrap();
+        let mut conn = db.get_sqlite_connection_pool().acquire().await.unwrap();
+        let mut handle = conn.lock_handle().await.unwrap();
+        let mut on: std::ffi::c_int = -1;
+        // SAFETY: reads the setting (-1: leave it) into `on`.
+        let code = unsafe {
+            libsqlite3_sys::sqlite3_db_config(
+                handle.as_raw_handle().as_ptr(),
+                libsqlite3_sys::SQLITE_DBCONFIG_ENABLE_QPSG,
+                -1 as std::ffi::c_int,
+                &mut on as *mut std::ffi::c_int,
+            )
+        };
+        assert_eq!(code, libsqlite3_sys::SQLITE_OK);
+        assert_eq!(on, 1, "QPSG is off");
     }
 }

@@ -87,7 +87,10 @@ pub async fn find_active_by_email(
     registration::Entity::find()
         .filter(registration::Column::EventId.eq(event_id))
         .filter(registration::Column::EmailNormalized.eq(email_normalized))
-        .filter(registration::Column::Status.ne(RegistrationStatus::Cancelled))
+        // The condition of the partial index of active addresses, written
+        // out, so that SQLite uses that index without looking at bound
+        // values (see `db::connect`).
+        .filter(sea_orm::sea_query::Expr::cust("status <> 'cancelled'"))
         .one(db)
         .await
 }
