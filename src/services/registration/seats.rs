@@ -4,7 +4,9 @@
 //! (`events::lock`), so registrations and cancellations of one event take
 //! turns. A member municipality's registrations also count against the
 //! event's cap per municipality (`events.municipality_cap`), kept by the same
-//! kind of conditional update as the seat itself.
+//! kind of conditional update as the seat itself. A batch of new
+//! registrations takes its seats ahead, in one such update per counter for
+//! all of them ([`Ahead`]).
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
