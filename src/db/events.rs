@@ -130,6 +130,34 @@ pub async fn lock(db: &impl ConnectionTrait, event_id: i32) -> Result<(), DbErr>
     lock_many(db, &[event_id]).await
 }
 
+/// Each event's cap per member municipality, as stored now, read in one
+/// statement that also locks the rows, in id order, on PostgreSQL (as
+/// [`lock_many`]; on SQLite the write transaction already holds the only
+/// write lock).
+pub async fn lock_with_caps(
+    db: &impl ConnectionTrait,
+    event_ids: &[i32],
+) -> Result<std::collections::BTreeMap<i32, Option<i32>>, DbErr> {
+    if event_ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let mut query = event::Entity::find()
+        .select_only()
+        .column(event::Column::Id)
+        .column(event::Column::MunicipalityCap)
+        .filter(event::Column::Id.is_in(event_ids.iter().copied()))
+        .order_by_asc(event::Column::Id);
+    if super::is_postgres(db) {
+        query = query.lock_exclusive();
+    }
+    Ok(query
+        .into_tuple::<(i32, Option<i32>)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect())
+}
+
 /// Locks several event rows in one statement, in id order (so that two
 /// transactions locking overlapping sets cannot deadlock); PostgreSQL only,
 /// like [`lock`].

@@ -419,3 +419,52 @@ async fn one_form_sent_to_two_instances_at_once_registers_once() {
     assert_eq!(stored.confirmed_count, 12);
     assert_eq!(first.outbox_kinds().await.len(), 12);
 }
+
+// The cap per municipality a batch keeps is the one stored when the batch
+// runs, not the one each request read: an organiser who has just set a cap
+// is obeyed by registrations already on their way.
+#[tokio::test]
+async fn a_batch_keeps_the_municipality_cap_as_stored_not_as_read() {
+    use anmalan::db::entities::municipality_seat;
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+
+    let app = TestApp::spawn().await;
+    let db = &app.state.db;
+    app.create_event(&seminar("taket", Some(50))).await;
+    // The requests read the event before the organiser set a cap of 1.
+    let read = events::find_by_slug(db, "taket").await.unwrap().unwrap();
+    assert_eq!(read.municipality_cap, None);
+    let mut capped: event::ActiveModel = read.clone().into();
+    capped.municipality_cap = Set(Some(1));
+    capped.update(db).await.unwrap();
+
+    let people: Vec<NewRegistration> = (0..3)
+        .map(|i| person(&format!("Person {i}"), &format!("m{i}@example.org")))
+        .collect();
+    let keys: Vec<SubmissionKey> = (0..3).map(|_| SubmissionKey::generate()).collect();
+    let outcomes = join_all(people.iter().zip(&keys).map(|(new, key)| {
+        register_with(
+            db,
+            &read,
+            new,
+            key,
+            Locale::Sv,
+            Utc::now(),
+            RegisterOptions::default(),
+        )
+    }))
+    .await;
+    assert!(
+        outcomes
+            .iter()
+            .all(|o| matches!(o, Ok(RegisterOutcome::Registered { .. }))),
+        "{outcomes:?}"
+    );
+    let rows = registration::Entity::find().all(db).await.unwrap();
+    let of = |status| rows.iter().filter(|r| r.status == status).count();
+    assert_eq!(of(RegistrationStatus::Confirmed), 1);
+    assert_eq!(of(RegistrationStatus::Waitlisted), 2);
+    let places = municipality_seat::Entity::find().all(db).await.unwrap();
+    assert_eq!(places.len(), 1);
+    assert_eq!(places[0].confirmed_count, 1);
+}

@@ -253,7 +253,7 @@ impl db::group::Job for Registering {
         items.sort_unstable();
         items.dedup();
         Box::pin(async move {
-            events::lock_many(txn, &events).await?;
+            let caps = events::lock_with_caps(txn, &events).await?;
             db::choices::lock_items(txn, &items).await?;
             let demand = jobs.iter().map(|job| Demand {
                 event: &job.event,
@@ -263,7 +263,7 @@ impl db::group::Job for Registering {
                 },
                 items: &job.new.choices,
             });
-            let ahead = Ahead::take(txn, demand).await?;
+            let ahead = Ahead::take(txn, caps, demand).await?;
             let keys: Vec<String> = jobs.iter().map(|job| job.key.hash()).collect();
             let claimed = registrations::claimed_keys(txn, &keys).await?;
             Ok(Batch { ahead, claimed })
@@ -346,7 +346,8 @@ async fn register_in(
     let id = Uuid::now_v7();
     let token = ManageToken::generate();
     let key_hash = key.hash();
-    let alone = retried || !batch.claimed.insert(key_hash.clone());
+    let first_in_batch = batch.claimed.insert(key_hash.clone());
+    let alone = retried || !first_in_batch;
     let claim = form_submission::ActiveModel {
         key_hash: Set(key_hash.clone()),
         registration_id: Set(Some(id)),

@@ -71,6 +71,10 @@ pub struct Demand<'a> {
 /// run in a savepoint, and put back if it is rolled back (`db::group`).
 #[derive(Debug, Clone, Default)]
 pub struct Ahead {
+    /// The events' caps per municipality, as stored when the batch began
+    /// (not as each request read them: an organiser may have just changed
+    /// one).
+    caps: BTreeMap<i32, Option<i32>>,
     /// Event seats left to hand out, by event id.
     events: BTreeMap<i32, i32>,
     /// Programme item seats left, by item id.
@@ -92,10 +96,12 @@ enum Place {
 
 impl Ahead {
     /// Takes ahead, for a batch, a seat of each registration's event and
-    /// of each item it chose, and a place under its municipality's cap. The
-    /// events and items must be locked already (PostgreSQL), in that order.
+    /// of each item it chose, and a place under its municipality's cap
+    /// (`caps`: each event's, read under the batch's lock). The events and
+    /// items must be locked already (PostgreSQL), in that order.
     pub async fn take<'a>(
         txn: &impl ConnectionTrait,
+        caps: BTreeMap<i32, Option<i32>>,
         demand: impl IntoIterator<Item = Demand<'a>>,
     ) -> Result<Self, DbErr> {
         let mut events = BTreeMap::new();
@@ -107,7 +113,8 @@ impl Ahead {
             for item in chosen {
                 *items.entry(item).or_insert(0) += 1;
             }
-            if let (Some(code), Some(cap)) = (one.municipality, one.event.municipality_cap) {
+            let cap = caps.get(&one.event.id).copied().flatten();
+            if let (Some(code), Some(cap)) = (one.municipality, cap) {
                 let (n, lowest) = places
                     .entry((one.event.id, code.to_owned()))
                     .or_insert((0, cap));
@@ -116,6 +123,7 @@ impl Ahead {
             }
         }
         let mut ahead = Self {
+            caps,
             events: taken::<event::Entity>(txn, events).await?,
             items: taken::<programme_item::Entity>(txn, items).await?,
             ..Self::default()
@@ -148,7 +156,8 @@ impl Ahead {
         if hand_out(&mut self.places, &key) {
             return Ok(Some(Place::Ahead));
         }
-        let Some(cap) = event.municipality_cap else {
+        let stored = self.caps.get(&event.id).copied();
+        let Some(cap) = stored.unwrap_or(event.municipality_cap) else {
             *self.counted.entry(key).or_insert(0) += 1;
             return Ok(Some(Place::Counted));
         };
