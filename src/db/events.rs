@@ -162,16 +162,8 @@ pub async fn lock_with_caps(
 /// transactions locking overlapping sets cannot deadlock); PostgreSQL only,
 /// like [`lock`].
 pub async fn lock_many(db: &impl ConnectionTrait, event_ids: &[i32]) -> Result<(), DbErr> {
-    if super::is_postgres(db) && !event_ids.is_empty() {
-        event::Entity::find()
-            .select_only()
-            .column(event::Column::Id)
-            .filter(event::Column::Id.is_in(event_ids.iter().copied()))
-            .order_by_asc(event::Column::Id)
-            .lock_exclusive()
-            .into_tuple::<i32>()
-            .all(db)
-            .await?;
+    if super::is_postgres(db) {
+        lock_with_caps(db, event_ids).await?;
     }
     Ok(())
 }

@@ -353,18 +353,23 @@ mod tests {
         assert_eq!(out, "INSERT INTO t (a, b) VALUES ($4, $5) -- $");
     }
 
+    /// A pool on a new SQLite file in `dir`, through `connect`.
+    async fn sqlite_in(dir: &tempfile::TempDir) -> sea_orm::DatabaseConnection {
+        let settings = crate::config::DatabaseSettings {
+            url: format!("sqlite:{}", dir.path().join("t.db").display()).into(),
+            max_connections: 2,
+            acquire_timeout: std::time::Duration::from_secs(5),
+        };
+        super::connect(&settings).await.unwrap()
+    }
+
     /// Every SQLite connection of the process goes through `connect`, which
     /// turns the statistics off first: SQLite then counts no memory at all.
     #[tokio::test]
     async fn sqlite_counts_no_memory_so_its_allocations_take_no_lock() {
         use sea_orm::ConnectionTrait;
         let dir = tempfile::tempdir().unwrap();
-        let settings = crate::config::DatabaseSettings {
-            url: format!("sqlite:{}", dir.path().join("m.db").display()).into(),
-            max_connections: 2,
-            acquire_timeout: std::time::Duration::from_secs(5),
-        };
-        let db = super::connect(&settings).await.unwrap();
+        let db = sqlite_in(&dir).await;
         db.execute_unprepared("CREATE TABLE t (v TEXT); INSERT INTO t VALUES ('x');")
             .await
             .unwrap();
@@ -377,12 +382,7 @@ mod tests {
     #[tokio::test]
     async fn sqlite_plans_without_bound_values() {
         let dir = tempfile::tempdir().unwrap();
-        let settings = crate::config::DatabaseSettings {
-            url: format!("sqlite:{}", dir.path().join("q.db").display()).into(),
-            max_connections: 2,
-            acquire_timeout: std::time::Duration::from_secs(5),
-        };
-        let db = super::connect(&settings).await.unwrap();
+        let db = sqlite_in(&dir).await;
         let mut conn = db.get_sqlite_connection_pool().acquire().await.unwrap();
         let mut handle = conn.lock_handle().await.unwrap();
         let mut on: std::ffi::c_int = -1;

@@ -228,10 +228,7 @@ pub fn first_answers(
     registration_id: Uuid,
     answers: &Answers,
     now: DateTime<Utc>,
-) -> (
-    Option<sea_orm::InsertMany<answer::ActiveModel>>,
-    Option<sea_orm::sea_query::InsertStatement>,
-) {
+) -> Result<FirstAnswers, DbErr> {
     use sea_orm::sea_query::{Expr, ExprTrait, Query};
     let mut rows = Vec::with_capacity(answers.len());
     let mut chosen = Vec::new();
@@ -241,9 +238,11 @@ pub fn first_answers(
         chosen.extend(options);
     }
     if rows.is_empty() {
-        return (None, None);
+        return Ok((None, None));
     }
-    let options = (!chosen.is_empty()).then(|| {
+    let options = if chosen.is_empty() {
+        None
+    } else {
         let pairs = Query::select()
             .column((answer::Entity, answer::Column::Id))
             .column((question_option::Entity, question_option::Column::Id))
@@ -260,18 +259,26 @@ pub fn first_answers(
                 Expr::col((question_option::Entity, question_option::Column::Id)).is_in(chosen),
             )
             .to_owned();
-        Query::insert()
-            .into_table(answer_option::Entity)
-            .columns([
-                answer_option::Column::AnswerId,
-                answer_option::Column::OptionId,
-            ])
+        let mut insert = Query::insert();
+        insert.into_table(answer_option::Entity).columns([
+            answer_option::Column::AnswerId,
+            answer_option::Column::OptionId,
+        ]);
+        // Refused only if the columns and the selected values differed in
+        // number; they are two and two.
+        insert
             .select_from(pairs)
-            .expect("two columns for two columns")
-            .to_owned()
-    });
-    (Some(answer::Entity::insert_many(rows)), options)
+            .map_err(|err| DbErr::Custom(format!("the chosen options: {err}")))?;
+        Some(insert)
+    };
+    Ok((Some(answer::Entity::insert_many(rows)), options))
 }
+
+/// The statements of a new registration's answers ([`first_answers`]).
+pub type FirstAnswers = (
+    Option<sea_orm::InsertMany<answer::ActiveModel>>,
+    Option<sea_orm::sea_query::InsertStatement>,
+);
 
 /// How many answers a question has.
 pub async fn answer_count(db: &impl ConnectionTrait, question_id: i32) -> Result<u64, DbErr> {

@@ -26,6 +26,39 @@ fn person(name: &str, email: &str) -> NewRegistration {
     .expect("a valid registration")
 }
 
+/// Registers each of `count` colleagues of municipality 2580 through
+/// `event` (as read), all at once, on the default options; every one
+/// must register (confirmed or waitlisted).
+async fn register_many(
+    db: &sea_orm::DatabaseConnection,
+    event: &event::Model,
+    count: usize,
+    prefix: &str,
+) {
+    let people: Vec<NewRegistration> = (0..count)
+        .map(|i| person(&format!("Person {i}"), &format!("{prefix}{i}@example.org")))
+        .collect();
+    let keys: Vec<SubmissionKey> = (0..count).map(|_| SubmissionKey::generate()).collect();
+    let outcomes = join_all(people.iter().zip(&keys).map(|(new, key)| {
+        register_with(
+            db,
+            event,
+            new,
+            key,
+            Locale::Sv,
+            Utc::now(),
+            RegisterOptions::default(),
+        )
+    }))
+    .await;
+    assert!(
+        outcomes
+            .iter()
+            .all(|o| matches!(o, Ok(RegisterOutcome::Registered { .. }))),
+        "{outcomes:?}"
+    );
+}
+
 // The default (current-thread) runtime: every call below is queued before
 // the writer first runs, so they form one batch.
 #[tokio::test]
@@ -171,28 +204,7 @@ async fn concurrent_callers_share_batches_and_capacity_holds() {
     let db = &app.state.db;
     app.create_event(&seminar("skaran", Some(30))).await;
     let event = events::find_by_slug(db, "skaran").await.unwrap().unwrap();
-    let people: Vec<NewRegistration> = (0..100)
-        .map(|i| person(&format!("Person {i}"), &format!("p{i}@example.org")))
-        .collect();
-    let keys: Vec<SubmissionKey> = (0..100).map(|_| SubmissionKey::generate()).collect();
-    let outcomes = join_all(people.iter().zip(&keys).map(|(new, key)| {
-        register_with(
-            db,
-            &event,
-            new,
-            key,
-            Locale::Sv,
-            Utc::now(),
-            RegisterOptions::default(),
-        )
-    }))
-    .await;
-    assert!(
-        outcomes
-            .iter()
-            .all(|o| matches!(o, Ok(RegisterOutcome::Registered { .. }))),
-        "{outcomes:?}"
-    );
+    register_many(db, &event, 100, "p").await;
     let rows = registration::Entity::find().all(db).await.unwrap();
     assert_eq!(rows.len(), 100);
     let confirmed = rows
@@ -438,28 +450,7 @@ async fn a_batch_keeps_the_municipality_cap_as_stored_not_as_read() {
     capped.municipality_cap = Set(Some(1));
     capped.update(db).await.unwrap();
 
-    let people: Vec<NewRegistration> = (0..3)
-        .map(|i| person(&format!("Person {i}"), &format!("m{i}@example.org")))
-        .collect();
-    let keys: Vec<SubmissionKey> = (0..3).map(|_| SubmissionKey::generate()).collect();
-    let outcomes = join_all(people.iter().zip(&keys).map(|(new, key)| {
-        register_with(
-            db,
-            &read,
-            new,
-            key,
-            Locale::Sv,
-            Utc::now(),
-            RegisterOptions::default(),
-        )
-    }))
-    .await;
-    assert!(
-        outcomes
-            .iter()
-            .all(|o| matches!(o, Ok(RegisterOutcome::Registered { .. }))),
-        "{outcomes:?}"
-    );
+    register_many(db, &read, 3, "m").await;
     let rows = registration::Entity::find().all(db).await.unwrap();
     let of = |status| rows.iter().filter(|r| r.status == status).count();
     assert_eq!(of(RegistrationStatus::Confirmed), 1);

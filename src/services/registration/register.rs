@@ -443,7 +443,7 @@ async fn register_in(
     // statement more, as they name the answers' rows).
     let first_choices =
         choices::first(txn, &mut batch.ahead, id, status, &new.choices, now).await?;
-    let (answers, chosen_options) = crate::db::questions::first_answers(id, &new.answers, now);
+    let (answers, chosen_options) = crate::db::questions::first_answers(id, &new.answers, now)?;
     let row = active.clone().try_into_model()?;
     let mut together = Together::new(txn);
     together.push(&registration::Entity::insert(active));
